@@ -1,0 +1,386 @@
+//! The command-line definition: every command, flag and help text of axgen, in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Phoenix-style generators and database tasks for axum + sqlx + minijinja apps.
+#[derive(Debug, Parser)]
+#[command(
+    name = "axgen",
+    version,
+    propagate_version = true,
+    after_help = "Examples:
+  axgen new blog && cd blog
+  axgen gen html Blog Post posts title:string body:text published:boolean
+  axgen migrate && cargo run"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags that every command accepts.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalArgs {
+    /// Database URL to use (else DATABASE_URL, else .env, else axgen.toml).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Print only errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new axum + sqlx + minijinja application.
+    #[command(after_help = "Examples:
+  axgen new blog
+  axgen new shop --database postgres
+  axgen new api --no-html --path services/api")]
+    New(NewArgs),
+
+    /// Generate a schema, context, controller, views, tests or migration.
+    #[command(subcommand)]
+    Gen(GenCommand),
+
+    /// Apply pending migrations (all of them unless --step or --to).
+    #[command(after_help = "Examples:
+  axgen migrate
+  axgen migrate --step 1 --log-sql
+  axgen migrate --to 20261124120000")]
+    Migrate(MigrateArgs),
+
+    /// Revert applied migrations (the last one unless --step, --to or --all).
+    #[command(after_help = "Examples:
+  axgen rollback
+  axgen rollback --step 3
+  axgen rollback --to 20261124120000")]
+    Rollback(RollbackArgs),
+
+    /// Show every migration with its status (up/down), version and name.
+    Migrations,
+
+    /// Load seed data: every file in seeds/ in name order, or the files named.
+    #[command(after_help = "Examples:
+  axgen seed
+  axgen seed seeds/posts.csv
+  axgen seed --fake posts=1000 --fake comments=5000")]
+    Seed(SeedArgs),
+
+    /// Create, drop, set up or reset the app's database.
+    #[command(subcommand)]
+    Db(DbCommand),
+
+    /// Print the app's generated routes.
+    Routes,
+
+    /// Copy embedded generator templates into the app's generator-templates/ to edit.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+}
+
+/// The database engine of a new app.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    ValueEnum,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Adapter {
+    /// SQLite, embedded: a file beside the app.
+    #[default]
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+    /// MySQL or MariaDB server.
+    Mysql,
+}
+
+impl Adapter {
+    /// Every adapter, in a stable order.
+    pub const ALL: [Adapter; 3] = [Adapter::Sqlite, Adapter::Postgres, Adapter::Mysql];
+
+    /// The lower-case name used in axgen.toml, templates and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Adapter::Sqlite => "sqlite",
+            Adapter::Postgres => "postgres",
+            Adapter::Mysql => "mysql",
+        }
+    }
+}
+
+impl std::fmt::Display for Adapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct NewArgs {
+    /// Name of the app, in snake_case (also the folder name unless --path).
+    pub app: String,
+
+    /// The database the app uses.
+    #[arg(long, value_enum, default_value_t = Adapter::Sqlite)]
+    pub database: Adapter,
+
+    /// Make an API-only app: no HTML templates, pages or static files.
+    #[arg(long)]
+    pub no_html: bool,
+
+    /// Folder to create the app in (default: `./<app>`).
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+
+    /// Print what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite files that already exist and differ.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// Generate a context, schema, migration, HTML controller, templates and tests.
+    #[command(after_help = "Examples:
+  axgen gen html Blog Post posts title:string body:text published:boolean
+  axgen gen html Accounts User users email:string:unique name:string:optional
+  axgen gen html Catalog Product products price:decimal tags:array:string --web Admin")]
+    Html(GenResourceArgs),
+
+    /// Generate a context, schema, migration, JSON controller under /api and tests.
+    #[command(after_help = "Examples:
+  axgen gen json Blog Post posts title:string body:text
+  axgen gen json Shop Order orders status:enum:pending:paid:shipped total:decimal")]
+    Json(GenResourceArgs),
+
+    /// Generate a context with its schema and migration, no web layer.
+    #[command(after_help = "Examples:
+  axgen gen context Blog Comment comments post_id:references:posts body:text")]
+    Context(GenResourceArgs),
+
+    /// Generate a schema (struct + changeset) and its migration.
+    #[command(after_help = "Examples:
+  axgen gen schema Tag tags name:string:unique
+  axgen gen schema Blog.Tag tags name:string")]
+    Schema(GenSchemaArgs),
+
+    /// Generate an empty reversible migration (.up.sql and .down.sql).
+    #[command(after_help = "Examples:
+  axgen gen migration add_slug_to_posts")]
+    Migration(GenMigrationArgs),
+}
+
+/// Options shared by every resource generator.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GenOptions {
+    /// Do not generate the context (use an existing one).
+    #[arg(long)]
+    pub no_context: bool,
+
+    /// Do not generate the schema (use an existing one).
+    #[arg(long)]
+    pub no_schema: bool,
+
+    /// Do not generate the migration.
+    #[arg(long)]
+    pub no_migration: bool,
+
+    /// Table name, if it differs from the plural.
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// Use UUID primary keys instead of bigint.
+    #[arg(long)]
+    pub binary_id: bool,
+
+    /// Namespace of the web layer, e.g. Admin (routes under /admin).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub web: Option<String>,
+
+    /// Print what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Overwrite files that already exist and differ.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenResourceArgs {
+    /// The context module, CamelCase (e.g. Blog, Admin.Blog).
+    pub context: String,
+    /// The schema struct, CamelCase (e.g. Post).
+    pub schema: String,
+    /// The plural in snake_case (e.g. posts): table name and route path.
+    pub plural: String,
+    /// Fields as name[:type[:modifier...]] (type defaults to string).
+    pub fields: Vec<String>,
+    #[command(flatten)]
+    pub options: GenOptions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenSchemaArgs {
+    /// The schema struct, CamelCase; a dotted prefix names its context (Blog.Post).
+    pub schema: String,
+    /// The plural in snake_case (e.g. posts): the table name.
+    pub plural: String,
+    /// Fields as name[:type[:modifier...]] (type defaults to string).
+    pub fields: Vec<String>,
+    #[command(flatten)]
+    pub options: GenOptions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenMigrationArgs {
+    /// Name of the migration, in snake_case (e.g. add_slug_to_posts).
+    pub name: String,
+
+    /// Print what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// Apply only the next N pending migrations.
+    #[arg(long, value_name = "N", group = "target")]
+    pub step: Option<u32>,
+    /// Apply pending migrations up to and including VERSION.
+    #[arg(long, value_name = "VERSION", group = "target")]
+    pub to: Option<i64>,
+    /// Apply every pending migration (the default).
+    #[arg(long, group = "target")]
+    pub all: bool,
+    /// Print the SQL of each migration as it runs.
+    #[arg(long)]
+    pub log_sql: bool,
+    /// Print what would run, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RollbackArgs {
+    /// Revert the last N applied migrations (default 1).
+    #[arg(long, value_name = "N", group = "target")]
+    pub step: Option<u32>,
+    /// Revert every migration newer than VERSION (VERSION stays applied).
+    #[arg(long, value_name = "VERSION", group = "target")]
+    pub to: Option<i64>,
+    /// Revert every applied migration.
+    #[arg(long, group = "target")]
+    pub all: bool,
+    /// Print the SQL of each migration as it runs.
+    #[arg(long)]
+    pub log_sql: bool,
+    /// Print what would run, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// Seed files to run (`.sql`, `<table>.csv`, `<table>.json`, `<table>.toml`); default: every file in seeds/.
+    pub files: Vec<PathBuf>,
+    /// Insert N fake rows into TABLE, e.g. --fake posts=1000.
+    #[arg(long, value_name = "TABLE=N")]
+    pub fake: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Create the database.
+    Create,
+    /// Drop the database (asks for confirmation on a terminal).
+    Drop(DropArgs),
+    /// Create the database, run every migration, then the seeds.
+    Setup,
+    /// Drop the database, then set it up again.
+    Reset(DropArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DropArgs {
+    /// Do not ask for confirmation.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Copy the embedded templates of GENERATOR (or all) into generator-templates/.
+    #[command(after_help = "Examples:
+  axgen templates eject html
+  axgen templates eject")]
+    Eject {
+        /// The generator whose templates to copy (new, schema, context, html, json, migration).
+        generator: Option<String>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("axgen").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn targets_exclude_each_other_but_combine_with_output_flags() {
+        for args in [
+            &["migrate", "--step", "1", "--log-sql", "--dry-run"][..],
+            &["migrate", "--to", "20261124120000", "--log-sql"],
+            &["rollback", "--all", "--log-sql", "--dry-run"],
+        ] {
+            assert!(parse(args).is_ok(), "{args:?}");
+        }
+        for args in [
+            &["migrate", "--step", "1", "--to", "5"][..],
+            &["migrate", "--all", "--step", "2"],
+            &["rollback", "--step", "1", "--all"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+}

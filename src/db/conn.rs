@@ -1,0 +1,383 @@
+//! One connection layer over sqlx for SQLite, PostgreSQL and MySQL/MariaDB: URL parsing,
+//! connecting, create/drop/exists, and a borrowed handle [`Db`] that every command runs on.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{Context as _, Result};
+use sqlx::migrate::MigrateDatabase;
+use sqlx::mysql::{MySql, MySqlConnectOptions, MySqlConnection};
+use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
+
+use crate::cli::Adapter;
+use crate::error::UsageError;
+use crate::project::DatabaseUrl;
+
+/// Runs `$body` with `$c` bound to the concrete connection inside a [`Db`], whatever the adapter.
+macro_rules! each_db {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::db::conn::Db::Sqlite($c) => $body,
+            $crate::db::conn::Db::Postgres($c) => $body,
+            $crate::db::conn::Db::Mysql($c) => $body,
+        }
+    };
+}
+pub(crate) use each_db;
+
+/// The app's database: where it is, how to reach it, and where its URL came from.
+#[derive(Debug, Clone)]
+pub struct Database {
+    url: DatabaseUrl,
+    target: Target,
+}
+
+#[derive(Debug, Clone)]
+enum Target {
+    /// `path` is `None` for an in-memory database.
+    Sqlite {
+        options: SqliteConnectOptions,
+        path: Option<PathBuf>,
+    },
+    Postgres(PgConnectOptions),
+    Mysql(MySqlConnectOptions),
+}
+
+/// An open connection.
+pub enum Conn {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+    Mysql(MySqlConnection),
+}
+
+/// An open transaction; dropped without [`Tx::commit`], it rolls back.
+pub enum Tx<'c> {
+    Sqlite(Transaction<'c, sqlx::Sqlite>),
+    Postgres(Transaction<'c, Postgres>),
+    Mysql(Transaction<'c, MySql>),
+}
+
+/// A borrowed connection (plain or inside a transaction) that queries run on.
+pub enum Db<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+    Mysql(&'c mut MySqlConnection),
+}
+
+impl Database {
+    /// Parses a database URL; relative SQLite paths are relative to the app's `root`.
+    pub fn resolve(url: DatabaseUrl, root: &Path) -> Result<Database> {
+        let target = parse_target(&url, root)?;
+        Ok(Database { url, target })
+    }
+
+    /// Which engine the URL names.
+    pub fn adapter(&self) -> Adapter {
+        match self.target {
+            Target::Sqlite { .. } => Adapter::Sqlite,
+            Target::Postgres(_) => Adapter::Postgres,
+            Target::Mysql(_) => Adapter::Mysql,
+        }
+    }
+
+    /// The URL with its password masked and where it came from, for messages.
+    pub fn describe(&self) -> String {
+        format!("{} (from {})", self.url.masked(), self.url.source)
+    }
+
+    /// The database's name: its file for SQLite.
+    pub fn name(&self) -> String {
+        match &self.target {
+            Target::Sqlite {
+                path: Some(path), ..
+            } => path.display().to_string(),
+            Target::Sqlite { path: None, .. } => ":memory:".to_string(),
+            Target::Postgres(options) => options.get_database().unwrap_or_default().to_string(),
+            Target::Mysql(options) => options.get_database().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// Connects; a missing SQLite file is an error, never silently created.
+    pub async fn connect(&self) -> Result<Conn> {
+        if let Target::Sqlite {
+            path: Some(path), ..
+        } = &self.target
+            && !path.exists()
+        {
+            anyhow::bail!(
+                "the database {} does not exist; create it with `axgen db create`",
+                self.describe()
+            );
+        }
+        let conn = match &self.target {
+            Target::Sqlite { options, .. } => options.connect().await.map(Conn::Sqlite),
+            Target::Postgres(options) => options.connect().await.map(Conn::Postgres),
+            Target::Mysql(options) => options.connect().await.map(Conn::Mysql),
+        };
+        conn.map_err(|err| self.connect_error(&err))
+    }
+
+    /// Whether the database exists (for servers, asks the server).
+    pub async fn exists(&self) -> Result<bool> {
+        let exists = match &self.target {
+            Target::Sqlite { path, .. } => return Ok(path.as_ref().is_none_or(|p| p.exists())),
+            Target::Postgres(_) => Postgres::database_exists(&self.url.url).await,
+            Target::Mysql(_) => MySql::database_exists(&self.url.url).await,
+        };
+        exists.map_err(|err| self.connect_error(&err))
+    }
+
+    /// Creates the database, which must not exist yet.
+    pub async fn create(&self) -> Result<()> {
+        let created = match &self.target {
+            Target::Sqlite { options, .. } => create_sqlite(options).await,
+            Target::Postgres(_) => Postgres::create_database(&self.url.url).await,
+            Target::Mysql(_) => MySql::create_database(&self.url.url).await,
+        };
+        created.map_err(|err| {
+            anyhow::anyhow!(
+                "could not create the database {}: {}",
+                self.describe(),
+                self.reason(&err)
+            )
+        })
+    }
+
+    /// Drops the database, which must exist.
+    pub async fn drop(&self) -> Result<()> {
+        let dropped = match &self.target {
+            Target::Sqlite {
+                path: Some(path), ..
+            } => return remove_sqlite_files(path),
+            Target::Sqlite { path: None, .. } => Ok(()),
+            Target::Postgres(_) => Postgres::drop_database(&self.url.url).await,
+            Target::Mysql(_) => MySql::drop_database(&self.url.url).await,
+        };
+        dropped.map_err(|err| {
+            anyhow::anyhow!(
+                "could not drop the database {}: {}",
+                self.describe(),
+                self.reason(&err)
+            )
+        })
+    }
+
+    fn connect_error(&self, err: &sqlx::Error) -> anyhow::Error {
+        let reason = self.reason(err);
+        let missing = matches!(
+            err.as_database_error().and_then(|e| e.code()).as_deref(),
+            Some("3D000") | Some("1049")
+        );
+        let fix = if missing {
+            "; create it with `axgen db create`"
+        } else {
+            ""
+        };
+        anyhow::anyhow!(
+            "could not connect to the database at {}: {reason}{fix}",
+            self.describe()
+        )
+    }
+
+    /// Why sqlx failed, in one line, with the password scrubbed in case the driver echoed it.
+    pub fn reason(&self, err: &sqlx::Error) -> String {
+        let text = match err.as_database_error() {
+            Some(db) => db.message().to_string(),
+            None => err.to_string(),
+        };
+        match password(&self.url.url) {
+            Some(secret) if !secret.is_empty() => text.replace(secret, "***"),
+            _ => text,
+        }
+    }
+}
+
+/// The password in `scheme://user:password@host/...`, if any.
+fn password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = authority.rsplit_once('@')?.0;
+    Some(userinfo.split_once(':')?.1)
+}
+
+fn parse_target(url: &DatabaseUrl, root: &Path) -> Result<Target> {
+    let text = url.url.as_str();
+    let bad = |err: sqlx::Error| {
+        UsageError::new(format!(
+            "the database URL {} is not valid: {err}",
+            url.masked()
+        ))
+        .with_hint(format!("fix the URL given by {}", url.source))
+    };
+    if text.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(text).map_err(bad)?;
+        let memory = text.contains(":memory:") || text.contains("mode=memory");
+        let path = (!memory).then(|| root.join(options.get_filename()));
+        let options = match &path {
+            Some(path) => options.filename(path),
+            None => options,
+        };
+        Ok(Target::Sqlite { options, path })
+    } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(Target::Postgres(
+            PgConnectOptions::from_str(text).map_err(bad)?,
+        ))
+    } else if text.starts_with("mysql://") || text.starts_with("mariadb://") {
+        Ok(Target::Mysql(
+            MySqlConnectOptions::from_str(text).map_err(bad)?,
+        ))
+    } else {
+        Err(UsageError::new(format!(
+            "the database URL {} names no database axgen knows",
+            url.masked()
+        ))
+        .with_hint(format!(
+            "use sqlite:FILE, postgres://… or mysql://… (the URL came from {})",
+            url.source
+        ))
+        .into())
+    }
+}
+
+async fn create_sqlite(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
+    options
+        .clone()
+        .create_if_missing(true)
+        .connect()
+        .await?
+        .close()
+        .await
+}
+
+/// Removes a SQLite database file with its journal files.
+fn remove_sqlite_files(path: &Path) -> Result<()> {
+    std::fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            std::fs::remove_file(&side).with_context(|| format!("removing {}", side.display()))?;
+        }
+    }
+    Ok(())
+}
+
+impl Conn {
+    /// The connection as a [`Db`] to run queries on.
+    pub fn db(&mut self) -> Db<'_> {
+        match self {
+            Conn::Sqlite(c) => Db::Sqlite(c),
+            Conn::Postgres(c) => Db::Postgres(c),
+            Conn::Mysql(c) => Db::Mysql(c),
+        }
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&mut self) -> Result<Tx<'_>, sqlx::Error> {
+        Ok(match self {
+            Conn::Sqlite(c) => Tx::Sqlite(c.begin().await?),
+            Conn::Postgres(c) => Tx::Postgres(c.begin().await?),
+            Conn::Mysql(c) => Tx::Mysql(c.begin().await?),
+        })
+    }
+
+    /// Closes the connection politely (servers log abrupt disconnects).
+    pub async fn close(self) {
+        let _ = match self {
+            Conn::Sqlite(c) => c.close().await,
+            Conn::Postgres(c) => c.close().await,
+            Conn::Mysql(c) => c.close().await,
+        };
+    }
+}
+
+impl Tx<'_> {
+    /// The transaction as a [`Db`] to run queries on.
+    pub fn db(&mut self) -> Db<'_> {
+        match self {
+            Tx::Sqlite(tx) => Db::Sqlite(tx),
+            Tx::Postgres(tx) => Db::Postgres(tx),
+            Tx::Mysql(tx) => Db::Mysql(tx),
+        }
+    }
+
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+            Tx::Mysql(tx) => tx.commit().await,
+        }
+    }
+}
+
+impl Db<'_> {
+    /// Which engine this is.
+    pub fn adapter(&self) -> Adapter {
+        match self {
+            Db::Sqlite(_) => Adapter::Sqlite,
+            Db::Postgres(_) => Adapter::Postgres,
+            Db::Mysql(_) => Adapter::Mysql,
+        }
+    }
+
+    /// Runs SQL that may hold several statements, with no parameters; returns the rows changed.
+    pub async fn execute_script(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
+        let script = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+        each_db!(self, c => script.execute(&mut **c).await.map(|r| r.rows_affected()))
+    }
+}
+
+/// Quotes an identifier: backticks for MySQL, double quotes otherwise.
+pub fn quote_ident(adapter: Adapter, name: &str) -> String {
+    match adapter {
+        Adapter::Mysql => format!("`{}`", name.replace('`', "``")),
+        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::UrlSource;
+
+    fn url(text: &str) -> DatabaseUrl {
+        DatabaseUrl {
+            url: text.to_string(),
+            source: UrlSource::Flag,
+        }
+    }
+
+    #[test]
+    fn relative_sqlite_paths_are_relative_to_the_app() {
+        let db = Database::resolve(url("sqlite:dev.db"), Path::new("/app")).unwrap();
+        assert_eq!(db.name(), "/app/dev.db");
+        let db = Database::resolve(url("sqlite:///tmp/x.db"), Path::new("/app")).unwrap();
+        assert_eq!(db.name(), "/tmp/x.db");
+        let db = Database::resolve(url("sqlite::memory:"), Path::new("/app")).unwrap();
+        assert_eq!(db.name(), ":memory:");
+    }
+
+    #[test]
+    fn unknown_schemes_are_usage_errors() {
+        let err = Database::resolve(url("redis://u:pw@h/0"), Path::new("/")).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), 2);
+        assert!(err.to_string().contains("redis://u:***@h/0"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_found() {
+        assert_eq!(password("postgres://u:pw@h/db"), Some("pw"));
+        assert_eq!(password("postgres://u@h/db"), None);
+        assert_eq!(password("sqlite:x.db"), None);
+    }
+
+    #[test]
+    fn identifiers_are_quoted_per_engine() {
+        assert_eq!(quote_ident(Adapter::Mysql, "a`b"), "`a``b`");
+        assert_eq!(quote_ident(Adapter::Postgres, "a\"b"), "\"a\"\"b\"");
+    }
+}

@@ -1,0 +1,87 @@
+//! `axgen db create | drop | setup | reset`: setup = create + migrate + seed, reset = drop + setup.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use anyhow::{Context as _, Result};
+
+use super::{App, migrate, seed};
+use crate::cli::{MigrateArgs, SeedArgs};
+use crate::error::UsageError;
+use crate::output::Printer;
+
+/// Creates the database unless it exists.
+pub async fn create(app: &App, printer: &Printer) -> Result<()> {
+    let name = app.database.name();
+    if app.database.exists().await? {
+        printer.line(&format!("The database {name} already exists."));
+        return Ok(());
+    }
+    app.database.create().await?;
+    printer.line(&format!("Created the database {name}."));
+    Ok(())
+}
+
+/// Drops the database, after confirmation (see [`confirm_drop`]).
+pub async fn drop(app: &App, printer: &Printer) -> Result<()> {
+    let name = app.database.name();
+    if !app.database.exists().await? {
+        printer.line(&format!(
+            "The database {name} does not exist; nothing to drop."
+        ));
+        return Ok(());
+    }
+    app.database.drop().await?;
+    printer.line(&format!("Dropped the database {name}."));
+    Ok(())
+}
+
+/// Creates the database if needed, runs every migration, then the seeds.
+pub async fn setup(app: &App, printer: &Printer) -> Result<()> {
+    create(app, printer).await?;
+    let all = MigrateArgs {
+        step: None,
+        to: None,
+        all: true,
+        log_sql: false,
+        dry_run: false,
+    };
+    migrate::up(app, &all, printer).await?;
+    let defaults = SeedArgs {
+        files: Vec::new(),
+        fake: Vec::new(),
+    };
+    seed::run(app, &defaults, printer).await
+}
+
+/// Asks before dropping on a terminal; `--yes` skips the question; with no terminal and no
+/// `--yes`, refuses (exit 2) so a script never drops a database by accident.
+pub fn confirm_drop(app: &App, yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    let name = app.database.name();
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError::new(format!(
+            "refusing to drop the database {name} without confirmation"
+        ))
+        .with_hint("pass --yes to drop it without asking (there is no terminal to ask on)")
+        .into());
+    }
+    let mut stderr = std::io::stderr();
+    write!(
+        stderr,
+        "Drop the database {name} at {}? All its data will be lost. [y/N] ",
+        app.database.describe()
+    )
+    .and_then(|()| stderr.flush())
+    .context("asking for confirmation")?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("reading the confirmation")?;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        return Ok(());
+    }
+    anyhow::bail!("the database {name} was kept: the drop was not confirmed")
+}

@@ -1,0 +1,400 @@
+//! `axgen migrate` and `axgen rollback`: sqlx's `Migrate` machinery (its lock, its
+//! `_sqlx_migrations` table and checksums, its per-migration transactions), one migration at a
+//! time so each can be printed and timed.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use sqlx::migrate::{Migrate, MigrateError, Migration};
+use sqlx::mysql::MySqlConnection;
+
+use super::conn::{Conn, Db, each_db};
+use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
+use super::{App, duration};
+use crate::cli::{Adapter, MigrateArgs, RollbackArgs};
+use crate::error::UsageError;
+use crate::output::Printer;
+
+/// What `--log-sql` and `--dry-run` ask for.
+#[derive(Debug, Clone, Copy)]
+struct Show {
+    log_sql: bool,
+    dry_run: bool,
+}
+
+/// `axgen migrate`: applies pending migrations in version order.
+pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> {
+    let reach = migrate_reach(args)?;
+    let show = Show {
+        log_sql: args.log_sql,
+        dry_run: args.dry_run,
+    };
+    let (files, mut conn) = open(app).await?;
+    let result = apply_pending(&mut conn.db(), &files, reach, show, printer).await;
+    conn.close().await;
+    result
+}
+
+/// `axgen rollback`: reverts applied migrations, newest first.
+pub async fn down(app: &App, args: &RollbackArgs, printer: &Printer) -> Result<()> {
+    let reach = rollback_reach(args)?;
+    let show = Show {
+        log_sql: args.log_sql,
+        dry_run: args.dry_run,
+    };
+    let (files, mut conn) = open(app).await?;
+    let result = revert_applied(&mut conn.db(), &files, reach, show, printer).await;
+    conn.close().await;
+    result
+}
+
+/// The app's migration files and a connection to its database.
+pub async fn open(app: &App) -> Result<(Vec<MigrationFile>, Conn)> {
+    let files = migrations::load(&app.migrations_dir())?;
+    Ok((files, app.database.connect().await?))
+}
+
+fn migrate_reach(args: &MigrateArgs) -> Result<Reach> {
+    Ok(match (args.step, args.to) {
+        (Some(0), _) => return Err(zero_steps()),
+        (Some(n), _) => Reach::Step(n),
+        (None, Some(version)) => Reach::To(version),
+        (None, None) => Reach::All,
+    })
+}
+
+fn rollback_reach(args: &RollbackArgs) -> Result<Reach> {
+    Ok(match (args.step, args.to, args.all) {
+        (Some(0), _, _) => return Err(zero_steps()),
+        (Some(n), _, _) => Reach::Step(n),
+        (None, Some(version), _) => Reach::To(version),
+        (None, None, true) => Reach::All,
+        (None, None, false) => Reach::Step(1),
+    })
+}
+
+fn zero_steps() -> anyhow::Error {
+    UsageError::new("--step 0 would do nothing")
+        .with_hint("give --step a number of migrations of at least 1")
+        .into()
+}
+
+/// Takes sqlx's migration lock (advisory lock on PostgreSQL, GET_LOCK on MySQL), creates
+/// `_sqlx_migrations` if needed, then reads it. A dry run takes no lock and creates nothing.
+async fn applied_under_lock(db: &mut Db<'_>, dry_run: bool) -> Result<Vec<Applied>> {
+    if !dry_run {
+        if let Db::Mysql(c) = db {
+            lock_mysql(c).await?;
+        } else {
+            each_db!(db, c => Migrate::lock(&mut **c).await?);
+        }
+        each_db!(db, c => Migrate::ensure_migrations_table(&mut **c, TABLE).await?);
+    }
+    Ok(migrations::applied(db).await?)
+}
+
+/// sqlx's MySQL lock asks `GET_LOCK(name, -1)`, which MariaDB answers with NULL (it has no
+/// infinite timeout), so there it never locks. This takes the same named lock (so it still
+/// excludes sqlx's own migrator on MySQL) with a finite timeout, waiting as long as it takes.
+async fn lock_mysql(c: &mut MySqlConnection) -> Result<()> {
+    let database: String = sqlx::query_scalar("SELECT DATABASE()")
+        .fetch_one(&mut *c)
+        .await?;
+    let name = mysql_lock_name(&database);
+    loop {
+        let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 30)")
+            .bind(&name)
+            .fetch_one(&mut *c)
+            .await?;
+        match got {
+            Some(1) => return Ok(()),
+            Some(_) => continue,
+            None => {
+                anyhow::bail!("MySQL refused the migration lock {name} (GET_LOCK returned NULL)")
+            }
+        }
+    }
+}
+
+/// The lock name sqlx uses for `database` (see sqlx-mysql's `generate_lock_id`).
+fn mysql_lock_name(database: &str) -> String {
+    const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    format!(
+        "{:x}",
+        0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.as_bytes()))
+    )
+}
+
+async fn unlock(db: &mut Db<'_>, dry_run: bool) -> Result<()> {
+    if !dry_run {
+        each_db!(db, c => Migrate::unlock(&mut **c).await?);
+    }
+    Ok(())
+}
+
+async fn apply_pending(
+    db: &mut Db<'_>,
+    files: &[MigrationFile],
+    reach: Reach,
+    show: Show,
+    printer: &Printer,
+) -> Result<()> {
+    let applied = applied_under_lock(db, show.dry_run).await?;
+    check_applied(files, &applied)?;
+    if let Reach::To(version) = reach {
+        migrations::check_version(version, files, &applied)?;
+    }
+    let todo = migrations::pending(files, &applied, reach);
+    if todo.is_empty() {
+        printer.line("Already up to date: no migration to run.");
+    }
+    let mut last_good = applied
+        .last()
+        .map(|a| (a.version, a.description.replace(' ', "_")));
+    for file in &todo {
+        announce(printer, file.version, &file.name, "up", &file.up, show);
+        if show.dry_run {
+            continue;
+        }
+        let elapsed = apply_one(db, file, last_good.as_ref()).await?;
+        printer.line(&format!(
+            "== Migrated {} in {}",
+            file.version,
+            duration(elapsed)
+        ));
+        last_good = Some((file.version, file.name.clone()));
+    }
+    finish(db, printer, show, todo.len(), "run").await
+}
+
+async fn finish(
+    db: &mut Db<'_>,
+    printer: &Printer,
+    show: Show,
+    count: usize,
+    verb: &str,
+) -> Result<()> {
+    unlock(db, show.dry_run).await?;
+    if show.dry_run && count > 0 {
+        printer.line(&format!(
+            "Dry run: {count} migration{} would {verb}; nothing was changed.",
+            plural(count)
+        ));
+    }
+    Ok(())
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+fn announce(printer: &Printer, version: i64, name: &str, way: &str, sql: &Migration, show: Show) {
+    let verb = if show.dry_run { "Would run" } else { "Running" };
+    printer.line(&format!("== {verb} {version} {name} ({way})"));
+    if show.log_sql {
+        printer.line(sql.sql.as_str().trim_end());
+    }
+}
+
+/// Refuses to go on from a migration that failed part-way (MySQL).
+fn check_not_dirty(files: &[MigrationFile], applied: &[Applied]) -> Result<()> {
+    match applied.iter().find(|a| !a.success) {
+        Some(failed) => {
+            let name = migrations::name_of(failed.version, files, applied);
+            anyhow::bail!("{}", dirty_message(failed.version, &name))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Refuses to migrate over a failed, vanished or edited migration.
+fn check_applied(files: &[MigrationFile], applied: &[Applied]) -> Result<()> {
+    check_not_dirty(files, applied)?;
+    for row in applied {
+        let Some(file) = files.iter().find(|f| f.version == row.version) else {
+            return Err(vanished(row));
+        };
+        if file.up.checksum.as_ref() != row.checksum.as_slice() {
+            return Err(edited(file));
+        }
+    }
+    Ok(())
+}
+
+fn vanished(row: &Applied) -> anyhow::Error {
+    let name = row.description.replace(' ', "_");
+    UsageError::new(format!(
+        "migration {} {name} is applied in the database but its file is gone from {}/",
+        row.version,
+        migrations::DIR
+    ))
+    .with_hint("restore the file (e.g. from version control); `axgen migrations` shows it as ** FILE NOT FOUND **")
+    .into()
+}
+
+fn edited(file: &MigrationFile) -> anyhow::Error {
+    UsageError::new(format!(
+        "{} was edited after it was applied (its checksum no longer matches {TABLE}), so migrate stopped",
+        file.up_file
+    ))
+    .with_hint(format!(
+        "restore the file as it was applied (e.g. `git checkout -- {}`) and put the change in a new migration (`axgen gen migration <name>`), or roll it back with the original file first, then edit it",
+        file.up_file
+    ))
+    .into()
+}
+
+fn dirty_message(version: i64, name: &str) -> String {
+    format!(
+        "migration {version} {name} failed part-way and is marked failed in {TABLE}; MySQL cannot roll back schema changes, so repair the schema by hand, then run `DELETE FROM {TABLE} WHERE version = {version}` and `axgen migrate` again"
+    )
+}
+
+async fn apply_one(
+    db: &mut Db<'_>,
+    file: &MigrationFile,
+    last_good: Option<&(i64, String)>,
+) -> Result<Duration> {
+    let applied = each_db!(db, c => Migrate::apply(&mut **c, TABLE, &file.up).await);
+    match applied {
+        Ok(elapsed) => Ok(elapsed),
+        Err(err) => Err(apply_failed(db, file, last_good, &err).await),
+    }
+}
+
+async fn apply_failed(
+    db: &mut Db<'_>,
+    file: &MigrationFile,
+    last_good: Option<&(i64, String)>,
+    err: &MigrateError,
+) -> anyhow::Error {
+    let reason = migrate_reason(err);
+    let dirty = db.adapter() == Adapter::Mysql
+        && migrations::applied(db)
+            .await
+            .is_ok_and(|rows| rows.iter().any(|r| r.version == file.version));
+    if dirty {
+        return anyhow::anyhow!(
+            "{} failed: {reason}; {}",
+            file.up_file,
+            dirty_message(file.version, &file.name)
+        );
+    }
+    let at = match last_good {
+        Some((version, name)) => format!("stays at {version} {name}"),
+        None => "has no migration applied".to_string(),
+    };
+    anyhow::anyhow!(
+        "{} failed: {reason}; nothing of it was applied and the database {at}",
+        file.up_file
+    )
+}
+
+/// The database's own message for a failed migration statement.
+fn migrate_reason(err: &MigrateError) -> String {
+    match err {
+        MigrateError::ExecuteMigration(inner, _) | MigrateError::Execute(inner) => {
+            match inner.as_database_error() {
+                Some(db) => db.message().to_string(),
+                None => inner.to_string(),
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn revert_applied(
+    db: &mut Db<'_>,
+    files: &[MigrationFile],
+    reach: Reach,
+    show: Show,
+    printer: &Printer,
+) -> Result<()> {
+    let applied = applied_under_lock(db, show.dry_run).await?;
+    check_not_dirty(files, &applied)?;
+    if let Reach::To(version) = reach {
+        migrations::check_version(version, files, &applied)?;
+    }
+    let todo = migrations::to_revert(&applied, reach);
+    if todo.is_empty() {
+        printer.line("Nothing to roll back: no migration is applied past that point.");
+    }
+    for (done, version) in todo.iter().enumerate() {
+        let name = migrations::name_of(*version, files, &applied);
+        let Some((file, down)) = reversible(files, *version) else {
+            return Err(no_down(files, *version, &name, done));
+        };
+        announce(printer, *version, &name, "down", down, show);
+        if show.dry_run {
+            continue;
+        }
+        let elapsed =
+            each_db!(db, c => Migrate::revert(&mut **c, TABLE, down).await).map_err(|err| {
+                anyhow::anyhow!(
+                    "{} failed: {}; the migration stays applied",
+                    file.down_file,
+                    migrate_reason(&err)
+                )
+            })?;
+        printer.line(&format!("== Reverted {version} in {}", duration(elapsed)));
+    }
+    finish(db, printer, show, todo.len(), "roll back").await
+}
+
+fn reversible(files: &[MigrationFile], version: i64) -> Option<(&MigrationFile, &Migration)> {
+    let file = files.iter().find(|f| f.version == version)?;
+    Some((file, file.down.as_ref()?))
+}
+
+/// The rollback stops before a migration it cannot revert; exit 2 only if nothing changed.
+fn no_down(files: &[MigrationFile], version: i64, name: &str, reverted: usize) -> anyhow::Error {
+    let missing = match files.iter().find(|f| f.version == version) {
+        Some(file) => format!("{} does not exist", file.down_file),
+        None => format!("its files are gone from {}/", migrations::DIR),
+    };
+    let message = format!(
+        "migration {version} {name} cannot be rolled back because {missing}, so it stays applied"
+    );
+    let fix = "write its .down.sql to make it reversible";
+    if reverted == 0 {
+        return UsageError::new(message).with_hint(fix).into();
+    }
+    anyhow::anyhow!(
+        "rolled back {reverted} migration{}, then stopped: {message}; {fix}",
+        plural(reverted)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mysql_lock_is_named_like_sqlx_names_it() {
+        // 0x3d32ad9e * crc32("test") = 0x3d32ad9e * 0xd87f7e0c
+        assert_eq!(
+            mysql_lock_name("test"),
+            format!("{:x}", 0x3d32_ad9e_i64 * 0xd87f_7e0c_i64)
+        );
+    }
+
+    #[test]
+    fn rollback_defaults_to_one_step() {
+        let args = RollbackArgs {
+            step: None,
+            to: None,
+            all: false,
+            log_sql: false,
+            dry_run: false,
+        };
+        assert_eq!(rollback_reach(&args).unwrap(), Reach::Step(1));
+        let zero = RollbackArgs {
+            step: Some(0),
+            ..args
+        };
+        assert_eq!(
+            crate::error::exit_code(&rollback_reach(&zero).unwrap_err()),
+            2
+        );
+    }
+}

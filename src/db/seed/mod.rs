@@ -1,0 +1,713 @@
+//! `axgen seed`: runs every file in `seeds/` in name order (or the files named) and `--fake`
+//! requests, all in one transaction: `.sql` scripts, and `<table>.csv|json|toml` data files whose
+//! values are converted by the column types the catalog gives. A bad row stops everything.
+
+mod catalog;
+mod fake;
+mod sink;
+mod source;
+mod value;
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use self::catalog::Table;
+use self::sink::{Batch, Sink, db_message};
+use self::value::{Column, Kind, Raw, Value};
+use super::App;
+use super::conn::{Conn, Db, Tx, quote_ident};
+use crate::cli::{Adapter, SeedArgs};
+use crate::error::UsageError;
+use crate::output::Printer;
+
+/// The folder of seed files inside an app.
+pub const DIR: &str = "seeds";
+
+/// Bars are drawn for files at least this big (bytes) or fakes at least this many rows.
+const BAR_FROM: u64 = 1 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Sql,
+    Csv,
+    Json,
+    Toml,
+}
+
+/// A seed file to run.
+#[derive(Debug, Clone)]
+struct SeedFile {
+    path: PathBuf,
+    /// How messages name it: `seeds/posts.csv`, or the path as given.
+    label: String,
+    format: Format,
+    /// The table a data file fills: its name without extension or `NN_` ordering prefix.
+    table: String,
+}
+
+/// A `--fake TABLE=N` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FakeRequest {
+    table: String,
+    count: u64,
+}
+
+/// `axgen seed`.
+pub async fn run(app: &App, args: &SeedArgs, printer: &Printer) -> Result<()> {
+    let fakes = args
+        .fake
+        .iter()
+        .map(|f| parse_fake(f))
+        .collect::<Result<Vec<_>>>()?;
+    // seeds/ is the default when nothing is named: neither files nor fakes.
+    let files = match (args.files.is_empty(), fakes.is_empty()) {
+        (true, true) => dir_files(&app.seeds_dir(), printer)?,
+        (true, false) => Vec::new(),
+        (false, _) => named_files(&args.files)?,
+    };
+    if files.is_empty() && fakes.is_empty() {
+        printer.line(&format!("Nothing to seed: no seed files in {DIR}/."));
+        return Ok(());
+    }
+    let mut conn = app.database.connect().await?;
+    let result = seed_all(&mut conn, &files, &fakes, printer).await;
+    conn.close().await;
+    result
+}
+
+async fn seed_all(
+    conn: &mut Conn,
+    files: &[SeedFile],
+    fakes: &[FakeRequest],
+    printer: &Printer,
+) -> Result<()> {
+    let started = Instant::now();
+    let mut tx = conn.begin().await.map_err(|err| {
+        anyhow::anyhow!("could not start the seed transaction: {}", db_message(&err))
+    })?;
+    let mut total = 0;
+    for file in files {
+        total += seed_file(&mut tx, file, printer).await?;
+    }
+    for request in fakes {
+        total += seed_fake(&mut tx, request, printer).await?;
+    }
+    tx.commit()
+        .await
+        .map_err(|err| anyhow::anyhow!("could not commit the seeds: {}", db_message(&err)))?;
+    printer.line(&format!(
+        "Seeded {total} row{} in {}.",
+        if total == 1 { "" } else { "s" },
+        super::duration(started.elapsed())
+    ));
+    Ok(())
+}
+
+fn parse_fake(text: &str) -> Result<FakeRequest> {
+    let parsed = text.split_once('=').and_then(|(table, n)| {
+        let count = n.trim().parse::<u64>().ok()?;
+        let table = table.trim();
+        (!table.is_empty()).then(|| FakeRequest {
+            table: table.to_string(),
+            count,
+        })
+    });
+    parsed.ok_or_else(|| {
+        UsageError::new(format!("--fake expects TABLE=N, got {text:?}"))
+            .with_hint("e.g. --fake posts=100")
+            .into()
+    })
+}
+
+/// Every seed file in `dir`, in name order; READMEs and dotfiles are ignored.
+fn dir_files(dir: &Path, printer: &Printer) -> Result<Vec<SeedFile>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.') && !name.to_ascii_lowercase().starts_with("readme"))
+        .collect();
+    names.sort();
+    let mut files = Vec::new();
+    for name in names {
+        let path = dir.join(&name);
+        let label = format!("{DIR}/{name}");
+        match seed_file_for(path, label.clone()) {
+            Some(file) => files.push(file),
+            None => printer.line(&format!(
+                "Skipping {label}: not a .sql, .csv, .json or .toml file."
+            )),
+        }
+    }
+    Ok(files)
+}
+
+/// The files named on the command line, which must exist and be of a known kind.
+fn named_files(paths: &[PathBuf]) -> Result<Vec<SeedFile>> {
+    paths
+        .iter()
+        .map(|path| {
+            let label = path.display().to_string();
+            if !path.is_file() {
+                return Err(
+                    UsageError::new(format!("the seed file {label} does not exist"))
+                        .with_hint(format!("seed files live in {DIR}/, e.g. {DIR}/posts.csv"))
+                        .into(),
+                );
+            }
+            seed_file_for(path.clone(), label.clone()).ok_or_else(|| {
+                UsageError::new(format!("{label} is not a seed file axgen can run"))
+                    .with_hint("seed files end in .sql, .csv, .json or .toml")
+                    .into()
+            })
+        })
+        .collect()
+}
+
+fn seed_file_for(path: PathBuf, label: String) -> Option<SeedFile> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    let format = match extension.as_str() {
+        "sql" => Format::Sql,
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        "toml" => Format::Toml,
+        _ => return None,
+    };
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    Some(SeedFile {
+        table: table_name(&stem),
+        path,
+        label,
+        format,
+    })
+}
+
+/// `02_posts` → `posts`: a leading number orders the files without naming the table.
+fn table_name(stem: &str) -> String {
+    let rest = stem.trim_start_matches(|c: char| c.is_ascii_digit());
+    match rest.strip_prefix(['_', '-']) {
+        Some(table) if rest.len() < stem.len() && !table.is_empty() => table.to_string(),
+        _ => stem.to_string(),
+    }
+}
+
+async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<u64> {
+    if file.format == Format::Sql {
+        return run_script(tx, file, printer).await;
+    }
+    let fix = format!(
+        "name the file after its table (e.g. {DIR}/{}.csv)",
+        file.table
+    );
+    let table = read_table(&mut tx.db(), &file.table, &file.label, &fix).await?;
+    printer.line(&format!("== Seeding {} from {}", table.name, file.label));
+    let started = Instant::now();
+    let (rows, written) = match file.format {
+        Format::Csv => load_csv(tx.db(), &table, file, printer).await?,
+        _ => load_records(tx, &table, file).await?,
+    };
+    fix_sequences(&mut tx.db(), &table, &written).await?;
+    inserted(printer, rows, &table.name, started);
+    Ok(rows)
+}
+
+fn inserted(printer: &Printer, rows: u64, table: &str, started: Instant) {
+    printer.line(&format!(
+        "== Inserted {rows} row{} into {table} in {}",
+        if rows == 1 { "" } else { "s" },
+        super::duration(started.elapsed())
+    ));
+}
+
+async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<u64> {
+    let sql = std::fs::read_to_string(&file.path)
+        .with_context(|| format!("reading {}", file.path.display()))?;
+    printer.line(&format!("== Running {}", file.label));
+    let started = Instant::now();
+    let rows = tx
+        .db()
+        .execute_script(&sql)
+        .await
+        .map_err(|err| anyhow::anyhow!("{}: {}", file.label, db_message(&err)))?;
+    printer.line(&format!(
+        "== Ran {} in {}",
+        file.label,
+        super::duration(started.elapsed())
+    ));
+    Ok(rows)
+}
+
+/// The table a data file or fake fills; `fix` says how to name another one.
+async fn read_table(db: &mut Db<'_>, name: &str, label: &str, fix: &str) -> Result<Table> {
+    let table = catalog::read(db, name)
+        .await
+        .map_err(|err| anyhow::anyhow!("{label}: reading table {name}: {}", db_message(&err)))?;
+    table.ok_or_else(|| {
+        UsageError::new(format!("{label}: the table {name} does not exist"))
+            .with_hint(format!("run `axgen migrate` first, or {fix}"))
+            .into()
+    })
+}
+
+/// How a file's columns map onto the table: the given ones, then timestamps filled with now.
+struct Plan<'t> {
+    columns: Vec<&'t Column>,
+    given: usize,
+    fill: Vec<Value>,
+    label: String,
+    adapter: Adapter,
+}
+
+impl<'t> Plan<'t> {
+    /// `line` is where the column names are: the CSV header, the first JSON/TOML row.
+    fn new(
+        table: &'t Table,
+        names: &[String],
+        label: &str,
+        line: u64,
+        adapter: Adapter,
+    ) -> Result<Plan<'t>> {
+        let mut columns = Vec::with_capacity(names.len() + 2);
+        for name in names {
+            let column = given_column(table, name, label, line)?;
+            if columns.iter().any(|c: &&Column| c.name == *name) {
+                return Err(bad(
+                    label,
+                    line,
+                    &format!("{name}: the column is given twice"),
+                ));
+            }
+            columns.push(column);
+        }
+        let given = columns.len();
+        let mut fill = Vec::new();
+        for column in &table.columns {
+            if columns.iter().any(|c| c.name == column.name) || !required(column) {
+                continue;
+            }
+            if !matches!(column.name.as_str(), "inserted_at" | "updated_at") {
+                return Err(bad(
+                    label,
+                    line,
+                    &format!(
+                        "{}: the column is NOT NULL and has no default, but the file does not give it",
+                        column.name
+                    ),
+                ));
+            }
+            columns.push(column);
+            fill.push(value::now(&column.kind));
+        }
+        Ok(Plan {
+            columns,
+            given,
+            fill,
+            label: label.to_string(),
+            adapter,
+        })
+    }
+
+    /// Converts one row of raw values into `out`.
+    fn row<'r>(
+        &self,
+        raws: impl Iterator<Item = Raw<'r>>,
+        line: u64,
+        out: &mut Vec<Value>,
+    ) -> Result<()> {
+        for (column, raw) in self.columns[..self.given].iter().zip(raws) {
+            let value = value::convert(column, raw, self.adapter)
+                .map_err(|reason| bad(&self.label, line, &format!("{}: {reason}", column.name)))?;
+            out.push(value);
+        }
+        out.extend(self.fill.iter().cloned());
+        Ok(())
+    }
+}
+
+fn required(column: &Column) -> bool {
+    !column.nullable && !column.has_default && !column.auto
+}
+
+fn given_column<'t>(table: &'t Table, name: &str, label: &str, line: u64) -> Result<&'t Column> {
+    let column = table.column(name).ok_or_else(|| {
+        let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+        anyhow::Error::new(
+            UsageError::new(format!(
+                "{label}:{line}: {name}: the table {} has no such column",
+                table.name
+            ))
+            .with_hint(format!("its columns are: {}", known.join(", "))),
+        )
+    })?;
+    if column.generated {
+        return Err(bad(
+            label,
+            line,
+            &format!("{name}: the database generates this column; leave it out"),
+        ));
+    }
+    Ok(column)
+}
+
+/// A bad value in a seed file: `file:line: column: reason`, exit 2.
+fn bad(label: &str, line: u64, what: &str) -> anyhow::Error {
+    UsageError::new(format!("{label}:{line}: {what}")).into()
+}
+
+async fn load_csv<'t>(
+    db: Db<'_>,
+    table: &'t Table,
+    file: &SeedFile,
+    printer: &Printer,
+) -> Result<(u64, Vec<&'t Column>)> {
+    let label = &file.label;
+    let mut reader = csv::ReaderBuilder::new()
+        .from_path(&file.path)
+        .with_context(|| format!("reading {}", file.path.display()))?;
+    let names: Vec<String> = reader
+        .headers()
+        .map_err(|err| csv_error(label, &err))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let plan = Plan::new(table, &names, label, 1, db.adapter())?;
+    let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    let progress = Progress::new(printer, size, label, BAR_FROM);
+    let sink = Sink::open(db, &table.name, &plan.columns, label.clone()).await?;
+    let mut rows = CsvRows {
+        reader,
+        record: csv::StringRecord::new(),
+        plan: &plan,
+        row: Vec::with_capacity(plan.columns.len()),
+    };
+    let count = pump(sink, &mut rows, &progress).await?;
+    Ok((count, plan.columns))
+}
+
+/// Where a sink's rows come from: filled a batch at a time.
+trait Rows {
+    /// Adds rows to `batch` until it is full or the rows run out.
+    fn fill(&mut self, batch: &mut Batch) -> Result<()>;
+    /// How far along it is, in its progress bar's unit.
+    fn position(&self) -> u64;
+}
+
+/// Writes every row of `rows`, filling the next batch while the database writes the last one.
+/// On any error the sink is abandoned; the seed transaction then rolls everything back.
+async fn pump(sink: Sink<'_>, rows: &mut impl Rows, progress: &Progress) -> Result<u64> {
+    let mut sink = sink;
+    let pumped = pump_batches(&mut sink, rows, progress).await;
+    progress.finish();
+    match pumped {
+        Ok(()) => sink.finish().await,
+        Err(err) => {
+            sink.abort("the seed run stopped").await;
+            Err(err)
+        }
+    }
+}
+
+async fn pump_batches(
+    sink: &mut Sink<'_>,
+    rows: &mut impl Rows,
+    progress: &Progress,
+) -> Result<()> {
+    let mut next = sink.batch();
+    rows.fill(&mut next)?;
+    while !next.is_empty() {
+        let current = std::mem::replace(&mut next, sink.batch());
+        let (written, filled) = tokio::join!(sink.write(current), async { rows.fill(&mut next) });
+        written?;
+        filled?;
+        progress.set(rows.position());
+    }
+    Ok(())
+}
+
+/// The rows of a CSV file, converted by the plan.
+struct CsvRows<'p, 't> {
+    reader: csv::Reader<std::fs::File>,
+    record: csv::StringRecord,
+    plan: &'p Plan<'t>,
+    row: Vec<Value>,
+}
+
+impl Rows for CsvRows<'_, '_> {
+    fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        while !batch.is_full() {
+            match next_csv_row(&mut self.reader, &mut self.record, self.plan, &mut self.row)? {
+                Some(line) => batch.push(&mut self.row, line),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    fn position(&self) -> u64 {
+        self.reader.position().byte()
+    }
+}
+
+/// Reads and converts the next CSV row into `row`; its line, or `None` at the end.
+fn next_csv_row(
+    reader: &mut csv::Reader<std::fs::File>,
+    record: &mut csv::StringRecord,
+    plan: &Plan<'_>,
+    row: &mut Vec<Value>,
+) -> Result<Option<u64>> {
+    if !reader
+        .read_record(record)
+        .map_err(|err| csv_error(&plan.label, &err))?
+    {
+        return Ok(None);
+    }
+    let line = record.position().map_or(0, |p| p.line());
+    plan.row(record.iter().map(Raw::Text), line, row)?;
+    Ok(Some(line))
+}
+
+fn csv_error(label: &str, err: &csv::Error) -> anyhow::Error {
+    let line = err.position().map_or(1, |p| p.line());
+    let what = match err.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} values but the header names {expected_len} columns"),
+        csv::ErrorKind::Io(io) => return anyhow::anyhow!("{label}: {io}"),
+        _ => err.to_string(),
+    };
+    bad(label, line, &what)
+}
+
+/// Loads a JSON or TOML file. A key a row leaves out takes the column's default, so each run of
+/// rows with the same keys is written as one batch of those columns.
+async fn load_records<'t>(
+    tx: &mut Tx<'_>,
+    table: &'t Table,
+    file: &SeedFile,
+) -> Result<(u64, Vec<&'t Column>)> {
+    let label = &file.label;
+    let text = std::fs::read_to_string(&file.path)
+        .with_context(|| format!("reading {}", file.path.display()))?;
+    let records = match file.format {
+        Format::Toml => source::toml_records(&text, &table.name),
+        _ => source::json_records(&text),
+    }
+    .map_err(|(line, message)| bad(label, line, &message))?;
+    let (mut rows, mut columns) = (0, Vec::new());
+    for run in records.chunk_by(|a, b| a.fields.keys().eq(b.fields.keys())) {
+        let (count, written) = load_run(tx.db(), table, label, run).await?;
+        rows += count;
+        columns.extend(written);
+    }
+    Ok((rows, columns))
+}
+
+async fn load_run<'t>(
+    db: Db<'_>,
+    table: &'t Table,
+    label: &str,
+    records: &[source::Record],
+) -> Result<(u64, Vec<&'t Column>)> {
+    let names: Vec<String> = records[0].fields.keys().cloned().collect();
+    let plan = Plan::new(table, &names, label, records[0].line, db.adapter())?;
+    let sink = Sink::open(db, &table.name, &plan.columns, label.to_string()).await?;
+    let mut rows = RecordRows {
+        records: records.iter(),
+        plan: &plan,
+        row: Vec::with_capacity(plan.columns.len()),
+        done: 0,
+    };
+    let count = pump(sink, &mut rows, &Progress(None)).await?;
+    Ok((count, plan.columns))
+}
+
+/// The rows of a JSON or TOML file that share one set of keys.
+struct RecordRows<'r, 'p, 't> {
+    records: std::slice::Iter<'r, source::Record>,
+    plan: &'p Plan<'t>,
+    row: Vec<Value>,
+    done: u64,
+}
+
+impl Rows for RecordRows<'_, '_, '_> {
+    fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        while !batch.is_full() {
+            let Some(record) = self.records.next() else {
+                break;
+            };
+            let raws = record.fields.values().map(Raw::Json);
+            self.plan.row(raws, record.line, &mut self.row)?;
+            batch.push(&mut self.row, record.line);
+            self.done += 1;
+        }
+        Ok(())
+    }
+
+    fn position(&self) -> u64 {
+        self.done
+    }
+}
+
+async fn seed_fake(tx: &mut Tx<'_>, request: &FakeRequest, printer: &Printer) -> Result<u64> {
+    let label = format!("--fake {}={}", request.table, request.count);
+    let table = read_table(&mut tx.db(), &request.table, &label, "check the table name").await?;
+    printer.line(&format!(
+        "== Faking {} rows into {}",
+        request.count, table.name
+    ));
+    let started = Instant::now();
+    let mut faker = fake::Faker::new(&mut tx.db(), &table).await?;
+    let columns = faker.columns();
+    let progress = Progress::new(printer, request.count, &label, BAR_FROM / 64);
+    let sink = Sink::open(tx.db(), &table.name, &columns, label.clone()).await?;
+    let mut rows = FakeRows {
+        faker: &mut faker,
+        count: request.count,
+        done: 0,
+        row: Vec::with_capacity(columns.len()),
+    };
+    let count = pump(sink, &mut rows, &progress).await?;
+    inserted(printer, count, &table.name, started);
+    Ok(count)
+}
+
+/// `count` generated rows; a row's "line" is its number.
+struct FakeRows<'f, 't> {
+    faker: &'f mut fake::Faker<'t>,
+    count: u64,
+    done: u64,
+    row: Vec<Value>,
+}
+
+impl Rows for FakeRows<'_, '_> {
+    fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        while !batch.is_full() && self.done < self.count {
+            self.faker.row(&mut self.row)?;
+            self.done += 1;
+            batch.push(&mut self.row, self.done);
+        }
+        Ok(())
+    }
+
+    fn position(&self) -> u64 {
+        self.done
+    }
+}
+
+/// After explicit ids went into a serial/identity column, PostgreSQL's sequence must move past
+/// them or the app's next insert collides.
+async fn fix_sequences(db: &mut Db<'_>, table: &Table, columns: &[&Column]) -> Result<()> {
+    let Db::Postgres(conn) = db else {
+        return Ok(());
+    };
+    let quoted = quote_ident(Adapter::Postgres, &table.name);
+    for column in columns
+        .iter()
+        .filter(|c| c.auto && matches!(c.kind, Kind::Int { .. }))
+    {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX({}) FROM {quoted}), 0) + 1, false)",
+            quote_ident(Adapter::Postgres, &column.name)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&quoted)
+            .bind(&column.name)
+            .execute(&mut **conn)
+            .await
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "moving the id sequence of {} past the seeded ids: {}",
+                    table.name,
+                    db_message(&err)
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal for long seeds; nothing otherwise (the `==` lines say enough).
+struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    fn new(printer: &Printer, len: u64, label: &str, from: u64) -> Progress {
+        let show = !printer.is_quiet() && len >= from && std::io::stderr().is_terminal();
+        Progress(show.then(|| {
+            let style = ProgressStyle::with_template("{msg} [{bar:40}] {percent:>3}% {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+            ProgressBar::new(len)
+                .with_style(style)
+                .with_message(label.to_string())
+        }))
+    }
+
+    fn set(&self, position: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(position);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fake_requests_are_table_equals_count() {
+        assert_eq!(
+            parse_fake("posts=10").unwrap(),
+            FakeRequest {
+                table: "posts".into(),
+                count: 10
+            }
+        );
+        for bad in ["posts", "=3", "posts=x", "posts=-1"] {
+            assert_eq!(
+                crate::error::exit_code(&parse_fake(bad).unwrap_err()),
+                2,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordering_prefixes_are_not_part_of_the_table_name() {
+        assert_eq!(table_name("02_posts"), "posts");
+        assert_eq!(table_name("10-users"), "users");
+        assert_eq!(table_name("posts"), "posts");
+        assert_eq!(table_name("2024"), "2024");
+    }
+
+    #[test]
+    fn directory_listing_skips_readmes_and_dotfiles_and_sorts() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b.csv",
+            "a.sql",
+            "README.md",
+            ".keep",
+            "c.json",
+            "notes.txt",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let printer = Printer::new(true, crate::cli::ColorChoice::Never);
+        let files = dir_files(dir.path(), &printer).unwrap();
+        let labels: Vec<&str> = files.iter().map(|f| f.label.as_str()).collect();
+        assert_eq!(labels, ["seeds/a.sql", "seeds/b.csv", "seeds/c.json"]);
+    }
+}

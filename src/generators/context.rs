@@ -1,0 +1,452 @@
+//! `axgen gen context`: the context's public data API for a schema (`list_posts`,
+//! `get_post`, `create_post`, `update_post`, `delete_post`, `change_post`), added to the
+//! context module (made if need be), with the schema and migration of `gen schema` and the
+//! context's tests. `gen html` and `gen json` build on [`plan`].
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cli::GenResourceArgs;
+use crate::error::UsageError;
+use crate::generators::schema::{self, FieldModel, Model, ModuleEdits, SchemaOptions, Target};
+use crate::output::Printer;
+use crate::plan::{ApplyOptions, Plan};
+use crate::project::Project;
+use crate::spec::{self, Resource};
+use crate::templates::Templates;
+
+/// The marker line in a context module before which the imports of its functions go.
+pub const IMPORTS_MARKER: &str = "// axgen:imports";
+
+/// The marker line in a context module before which each schema's functions go.
+pub const FUNCTIONS_MARKER: &str = "// axgen:functions";
+
+/// What `gen context` writes.
+#[derive(Debug, Clone, Copy)]
+pub struct ContextOptions {
+    /// Write the schema module (and its migration, with `migration`).
+    pub schema: bool,
+    /// Write the migration creating the table.
+    pub migration: bool,
+}
+
+/// The context and test templates' model: the schema's, plus the rows tests insert for
+/// references. `gen html` and `gen json` build their tests' model on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestModel<'a> {
+    #[serde(flatten)]
+    pub model: &'a Model<'a>,
+    /// Every field with a valid value for a new row (JSON, or the variable of a fixture).
+    pub fields: Vec<TestField<'a>>,
+    /// The tables the resource references directly, with the fixture inserting a row.
+    pub fixtures: Vec<Fixture>,
+    /// Every fixture function the tests define, dependencies first.
+    pub fixture_fns: Vec<Fixture>,
+    /// Whether tests can make two rows with different unique values.
+    pub unique_update_test: bool,
+    /// Whether tests can make a second row from the update params (and the first row's
+    /// references): no unique field, or `unique_update_test`.
+    pub two_rows: bool,
+    /// The values of redacted string and text fields in valid params, as Rust string
+    /// literals: `Debug` and list pages never show them.
+    pub hidden: Vec<String>,
+}
+
+/// A field with its value in valid params.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestField<'a> {
+    #[serde(flatten)]
+    pub field: &'a FieldModel<'a>,
+    /// The value in valid params: a JSON literal, or a fixture's variable.
+    pub value: String,
+}
+
+/// A function of the tests inserting a row of a referenced table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fixture {
+    pub table: String,
+    /// `insert_user`.
+    pub function: String,
+    /// The variable holding the new row's id: `user_id`.
+    pub var: String,
+    /// The Rust type of the id.
+    pub id_type: String,
+    /// The resource of the table, when axgen generated it with a context; without one the
+    /// fixture is left for the user to write.
+    pub parent: Option<Resource>,
+    /// The parent's fields with valid values.
+    pub fields: Vec<FixtureField>,
+    /// The fixtures of the rows the parent references.
+    pub inner: Vec<FixtureCall>,
+    /// The first field of the resource referencing the table.
+    pub field: Option<FieldRef>,
+}
+
+/// A field of a parent row with its value in valid params.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixtureField {
+    pub name: String,
+    pub value: String,
+}
+
+/// A fixture a parent's fixture calls first: `let var = function(db).await?;`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixtureCall {
+    pub function: String,
+    pub var: String,
+}
+
+/// The field of the resource holding a reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldRef {
+    pub ident: String,
+    pub optional: bool,
+}
+
+/// Plans the context functions of `resource` with, unless told otherwise, its schema and
+/// migration, and their tests.
+pub fn plan(
+    resource: &Resource,
+    target: Target,
+    options: ContextOptions,
+    generator: &str,
+    templates: &Templates,
+    now: DateTime<Utc>,
+) -> Result<Plan> {
+    let model = Model::new(resource, target.app, generator);
+    let mut edits = ModuleEdits::default();
+    let mut plan = if options.schema {
+        let schema_options = SchemaOptions {
+            migration: options.migration,
+        };
+        schema::plan_schema(&model, target, schema_options, templates, now, &mut edits)?
+    } else {
+        require_schema(resource, target.root)?;
+        schema::declare_schema(resource, templates, &mut edits)?;
+        Plan::default()
+    };
+    add_functions(&model, target, templates, &mut edits)?;
+    edits.plan(&mut plan, target.root)?;
+    let test_model = test_model(&model, target.root)?;
+    let tests = schema::render_rust(templates, "context/test.rs.jinja", &test_model, target.root)?;
+    plan.create(test_file(resource), tests);
+    plan.next_steps = schema::next_steps(&model, options.schema && options.migration);
+    let fixture_steps = fixture_steps(resource, &test_model.fixture_fns);
+    plan.next_steps.extend(fixture_steps);
+    Ok(plan)
+}
+
+/// Adds the schema's functions, and the imports they need, to its context module.
+fn add_functions(
+    model: &Model,
+    target: Target,
+    templates: &Templates,
+    edits: &mut ModuleEdits,
+) -> Result<()> {
+    let resource = model.resource;
+    let Some(context) = &resource.context else {
+        return Err(UsageError::new("a context is needed to generate context functions").into());
+    };
+    let functions =
+        schema::render_rust(templates, "context/functions.rs.jinja", model, target.root)?;
+    // A blank line between each schema's functions and the next.
+    let functions = functions.trim_end().to_string() + "\n\n";
+    refuse_other_functions(resource, target.root, &functions)?;
+    let imports = schema::render(templates, "context/imports.rs.jinja", model)?;
+    edits.insert(&context.file, IMPORTS_MARKER, imports);
+    edits.insert(&context.file, FUNCTIONS_MARKER, functions);
+    Ok(())
+}
+
+/// `tests/<context>_<plural>.rs`: `tests/blog_posts.rs`, `tests/admin_blog_posts.rs`.
+pub fn test_file(resource: &Resource) -> String {
+    let context = resource
+        .context
+        .as_ref()
+        .map(|c| c.segments.join("_"))
+        .unwrap_or_default();
+    format!("tests/{context}_{}.rs", resource.plural)
+}
+
+/// With `--no-schema`, the schema module must already exist.
+fn require_schema(resource: &Resource, root: &Path) -> Result<(), UsageError> {
+    let file = &resource.schema.file;
+    if root.join(file).is_file() {
+        return Ok(());
+    }
+    Err(UsageError::new(format!(
+        "--no-schema uses the existing schema module {file}, which does not exist"
+    ))
+    .with_hint("drop --no-schema to generate the schema too"))
+}
+
+/// Refuses to add the functions of a schema to a context that has other functions of the
+/// same names (from an earlier generation with other fields).
+fn refuse_other_functions(resource: &Resource, root: &Path, functions: &str) -> Result<()> {
+    let Some(context) = &resource.context else {
+        return Ok(());
+    };
+    let Ok(existing) = fs::read_to_string(root.join(&context.file)) else {
+        return Ok(());
+    };
+    let list = format!("pub async fn list_{}(", resource.plural);
+    if existing.contains(&list) && !existing.contains(functions.trim_end()) {
+        return Err(UsageError::new(format!(
+            "{} already has list_{} and the other functions of {}, from another generation",
+            context.file, resource.plural, resource.schema.name
+        ))
+        .with_hint("delete those functions first, or generate them as they were")
+        .into());
+    }
+    Ok(())
+}
+
+/// The test model: valid values for every field, and fixtures for referenced tables.
+pub fn test_model<'a>(model: &'a Model<'a>, root: &Path) -> Result<TestModel<'a>> {
+    let resource = model.resource;
+    let known = generated_resources(root, resource)?;
+    let mut fixtures = Fixtures::new(&known, resource);
+    let mut direct: Vec<Fixture> = Vec::new();
+    let fields = model
+        .fields
+        .iter()
+        .map(|field| {
+            let value = match &field.field.references {
+                Some(reference) => fixtures.reference_value(&reference.table, field, &mut direct),
+                None => field.field.test.create_json.clone(),
+            };
+            TestField { field, value }
+        })
+        .collect();
+    let unique_update_test = model.has.unique
+        && model.fields.iter().filter(|f| f.field.unique).all(|f| {
+            f.field.references.is_none() && f.field.test.create_json != f.field.test.update_json
+        });
+    let hidden = resource
+        .fields
+        .iter()
+        .filter(|f| f.redact && matches!(f.kind.as_str(), "string" | "text"))
+        .map(|f| serde_json::Value::from(f.test.create_form.as_str()).to_string())
+        .collect();
+    Ok(TestModel {
+        model,
+        fields,
+        fixtures: direct,
+        fixture_fns: fixtures.defined,
+        unique_update_test,
+        two_rows: !model.has.unique || unique_update_test,
+        hidden,
+    })
+}
+
+/// Builds the fixtures of referenced tables, each once, dependencies first.
+pub struct Fixtures<'a> {
+    known: &'a BTreeMap<String, Resource>,
+    own_table: &'a str,
+    id_type: &'a str,
+    /// The fixtures built so far.
+    pub defined: Vec<Fixture>,
+}
+
+impl<'a> Fixtures<'a> {
+    /// No fixture yet, for the tests of `resource`; `known` are the resources of
+    /// [`generated_resources`].
+    pub fn new(known: &'a BTreeMap<String, Resource>, resource: &'a Resource) -> Fixtures<'a> {
+        Fixtures {
+            known,
+            own_table: &resource.table,
+            id_type: &resource.id_rust_type,
+            defined: Vec::new(),
+        }
+    }
+
+    /// The value of the reference `field` to `table` in valid params: the variable of the
+    /// table's fixture (noted in `direct` the first time), or `null` without one.
+    pub fn reference_value(
+        &mut self,
+        table: &str,
+        field: &FieldModel,
+        direct: &mut Vec<Fixture>,
+    ) -> String {
+        let Some(mut fixture) = self.for_table(table, &mut Vec::new()) else {
+            return "null".to_string();
+        };
+        if !direct.iter().any(|f| f.table == fixture.table) {
+            fixture.field = Some(FieldRef {
+                ident: field.field.ident.clone(),
+                optional: field.field.optional,
+            });
+            direct.push(fixture.clone());
+        }
+        fixture.var
+    }
+
+    /// The fixture of `table`, defined with the ones it needs; `None` for the resource's
+    /// own table and for a reference cycle (the reference is then left empty).
+    pub fn for_table(&mut self, table: &str, path: &mut Vec<String>) -> Option<Fixture> {
+        if table == self.own_table || path.iter().any(|t| t == table) {
+            return None;
+        }
+        if let Some(fixture) = self.defined.iter().find(|f| f.table == table) {
+            return Some(fixture.clone());
+        }
+        let fixture = match self.known.get(table).cloned() {
+            Some(parent) => {
+                path.push(table.to_string());
+                let fixture = self.parent_fixture(parent, path);
+                path.pop();
+                fixture
+            }
+            None => Fixture {
+                table: table.to_string(),
+                function: format!("insert_{table}_row"),
+                var: format!("{table}_id"),
+                id_type: self.id_type.to_string(),
+                parent: None,
+                fields: Vec::new(),
+                inner: Vec::new(),
+                field: None,
+            },
+        };
+        self.defined.push(fixture.clone());
+        Some(fixture)
+    }
+
+    fn parent_fixture(&mut self, parent: Resource, path: &mut Vec<String>) -> Fixture {
+        let mut inner: Vec<FixtureCall> = Vec::new();
+        let mut fields = Vec::new();
+        for field in &parent.fields {
+            let value = match &field.references {
+                Some(reference) => match self.for_table(&reference.table, path) {
+                    Some(fixture) => {
+                        if !inner.iter().any(|call| call.var == fixture.var) {
+                            inner.push(FixtureCall {
+                                function: fixture.function.clone(),
+                                var: fixture.var.clone(),
+                            });
+                        }
+                        fixture.var
+                    }
+                    None => "null".to_string(),
+                },
+                None => field.test.create_json.clone(),
+            };
+            fields.push(FixtureField {
+                name: field.name.clone(),
+                value,
+            });
+        }
+        Fixture {
+            table: parent.table.clone(),
+            function: format!("insert_{}", parent.singular),
+            var: format!("{}_id", parent.singular),
+            id_type: parent.id_rust_type.clone(),
+            fields,
+            inner,
+            parent: Some(parent),
+            field: None,
+        }
+    }
+}
+
+/// The resources axgen generated in the app whose context has their `create_*` function
+/// (to insert rows with), by table.
+pub fn generated_resources(root: &Path, resource: &Resource) -> Result<BTreeMap<String, Resource>> {
+    let mut found = schema::recorded_resources(root, resource.adapter)?;
+    found.retain(|_, parent| has_create_function(root, parent));
+    Ok(found)
+}
+
+/// Whether the context of `parent` has its `create_*` function.
+fn has_create_function(root: &Path, parent: &Resource) -> bool {
+    let Some(context) = &parent.context else {
+        return false;
+    };
+    let create = format!("pub async fn create_{}(", parent.singular);
+    fs::read_to_string(root.join(&context.file)).is_ok_and(|text| text.contains(&create))
+}
+
+/// What is left to do when a referenced table has no generated context to insert rows with.
+fn fixture_steps(resource: &Resource, fixtures: &[Fixture]) -> Vec<String> {
+    let missing: Vec<&Fixture> = fixtures.iter().filter(|f| f.parent.is_none()).collect();
+    let self_required = resource.fields.iter().any(|f| {
+        !f.optional
+            && f.references
+                .as_ref()
+                .is_some_and(|r| r.table == resource.table)
+    });
+    let mut steps = Vec::new();
+    for fixture in missing {
+        steps.extend([
+            String::new(),
+            format!(
+                "The tests in {} need rows of {}, which no generated context function creates: write {} there.",
+                test_file(resource),
+                fixture.table,
+                fixture.function
+            ),
+        ]);
+    }
+    if self_required {
+        steps.extend([
+            String::new(),
+            format!(
+                "A required reference of {} to its own table cannot be filled for the first row; make it :optional, or adapt the tests in {}.",
+                resource.table,
+                test_file(resource)
+            ),
+        ]);
+    }
+    steps
+}
+
+/// Refuses options that make no sense for `gen context`.
+fn check_options(args: &GenResourceArgs) -> Result<(), UsageError> {
+    if args.options.no_context {
+        return Err(UsageError::new(
+            "--no-context leaves nothing for `gen context` to generate but a schema",
+        )
+        .with_hint(format!(
+            "use `axgen gen schema {}.{} {}` instead",
+            args.context, args.schema, args.plural
+        )));
+    }
+    Ok(())
+}
+
+/// `axgen gen context`.
+pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let spec = spec::from_resource_args(args)?;
+    check_options(args)?;
+    let project = Project::find(cwd)?;
+    let resource = spec.resolve(project.adapter());
+    let target = Target {
+        root: &project.root,
+        app: &project.config.app.name,
+    };
+    let options = ContextOptions {
+        schema: !args.options.no_schema,
+        migration: !args.options.no_migration,
+    };
+    let templates = Templates::new(Some(&project.root));
+    let plan = plan(
+        &resource,
+        target,
+        options,
+        "context",
+        &templates,
+        Utc::now(),
+    )?;
+    let apply = ApplyOptions {
+        force: args.options.force,
+        dry_run: args.options.dry_run,
+    };
+    plan.apply(&project.root, apply, printer)?;
+    Ok(ExitCode::SUCCESS)
+}

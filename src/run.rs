@@ -1,0 +1,53 @@
+//! Dispatch: parses the arguments and runs the command they name.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use crate::cli::{Cli, Command, GenCommand, TemplatesCommand};
+use crate::output::Printer;
+
+/// Runs axgen with these arguments (the first is the program name).
+pub fn run<I, T>(args: I) -> Result<ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with exit 0; usage errors are clap's own
+            // message on stderr with exit 2.
+            let _ = err.print();
+            return Ok(ExitCode::from(if err.use_stderr() { 2 } else { 0 }));
+        }
+    };
+    let printer = Printer::new(cli.global.quiet, cli.global.color);
+    let cwd = std::env::current_dir()?;
+    match cli.command {
+        Command::New(args) => crate::generators::new::run(&args, &cwd, &printer),
+        Command::Gen(generator) => match generator {
+            GenCommand::Html(args) => crate::generators::html::run(&args, &cwd, &printer),
+            GenCommand::Json(args) => crate::generators::json::run(&args, &cwd, &printer),
+            GenCommand::Context(args) => crate::generators::context::run(&args, &cwd, &printer),
+            GenCommand::Schema(args) => crate::generators::schema::run(&args, &cwd, &printer),
+            GenCommand::Migration(args) => crate::generators::migration::run(&args, &cwd, &printer),
+        },
+        Command::Migrate(args) => crate::db::migrate(&args, &cli.global, &cwd, &printer),
+        Command::Rollback(args) => crate::db::rollback(&args, &cli.global, &cwd, &printer),
+        Command::Migrations => crate::db::migrations(&cli.global, &cwd, &printer),
+        Command::Seed(args) => crate::db::seed(&args, &cli.global, &cwd, &printer),
+        Command::Db(db) => crate::db::db(&db, &cli.global, &cwd, &printer),
+        Command::Routes => crate::routes::run(&cwd, &printer),
+        Command::Templates(TemplatesCommand::Eject { generator }) => {
+            crate::generators::eject::run(generator.as_deref(), &cwd, &printer)
+        }
+    }
+}
+
+/// Prints an error for the user: one line with the whole chain, and a hint if any.
+pub fn report(err: &anyhow::Error) {
+    crate::output::print_error(err);
+}

@@ -1,0 +1,184 @@
+//! The spec language: `Context Schema plural field[:type[:modifier...]]...` parsed and validated
+//! into a [`Spec`], then resolved for a database into one [`Resource`] holding every name the
+//! generators need.
+//!
+//! # Rules
+//!
+//! A field is `name[:type[:arg...][:modifier...]]`. The type defaults to `string`, so
+//! `title` and `title:unique` are strings. `array` takes one element type (`tags:array:string`),
+//! `enum` takes one or more values (`status:enum:draft:published`), `references` takes a table
+//! (`post_id:references:posts`). Modifiers come last: `unique`, `index`, `redact`, `optional`;
+//! so no enum value can be a modifier word. Every per-type fact (Rust and SQL types, form
+//! input, crates, test values) lives in `src/spec/types.toml`.
+//!
+//! Refused, with one sentence naming the offending word and the fix (exit code 2):
+//!
+//! - A context, schema or `--web` namespace that is not CamelCase in its canonical spelling
+//!   (`Blog`, `BlogPost`; each segment of `Admin.Blog`; not `blog`, `Blog_Post`, `HTTPClient`,
+//!   which would trip clippy's `upper_case_acronyms` in the generated app; use `HttpClient`).
+//!   Schemas of `gen html|json|context` and `--web` have one segment; `gen schema Blog.Post`
+//!   means context `Blog`, schema `Post`.
+//! - A context, schema or namespace whose module name is a Rust keyword (`Type` → `type`),
+//!   a schema named like a prelude type (`String`, `Option`, `Vec`, `Result`...), and a
+//!   top-level module `main` or `lib` (it would overwrite the app's crate root).
+//! - A context whose last segment equals the schema (`Blog Blog`, `Blog.Blog`).
+//! - A plural or `--table` that is not snake_case, a plural that is a Rust keyword or equals
+//!   the singular (`sheep`: the generated tests would shadow one with the other).
+//! - A field given twice; a field named `id`, `inserted_at` or `updated_at` (every table has
+//!   them); an empty field name; a field name that is not snake_case.
+//! - Names longer than 63 characters (PostgreSQL's limit) for fields, plurals and tables.
+//! - An unknown type (the message lists every valid type) or modifier (lists the four).
+//! - `enum` without values, with a value that is not snake_case, given twice, or whose
+//!   variants collide (`v_1` and `v1` both become `V1`), or `self` (variant `Self`).
+//! - `array` without an element type or with an unknown one; arrays of `array`, `enum`,
+//!   `references`, `binary` and `map` are refused (the message lists the valid ones).
+//! - `references` without a table, or with a table that is not snake_case.
+//! - `unique` or `index` on `text`, `binary`, `map` or `array`: MySQL/MariaDB cannot index
+//!   those columns without a prefix length; use `string`.
+//!
+//! # Keywords and reserved words
+//!
+//! - A field named like a Rust keyword that can be a raw identifier (`type`, `fn`, `async`,
+//!   `struct`, `impl`, `gen`...) is accepted: the column and form key stay `type`, the Rust
+//!   identifier is `r#type` ([`Field::ident`]); serde and sqlx strip the `r#`.
+//! - `self`, `super` and `crate` cannot be raw identifiers and are refused (`Self` and `_` are
+//!   not snake_case anyway).
+//! - A field, plural (when it is the table) or `--table` that is reserved in PostgreSQL, MySQL,
+//!   MariaDB or SQLite ([`crate::naming::SQL_RESERVED`]: `order`, `group`, `user`, `key`,
+//!   `index`, `limit`, `desc`, `position`, `offset`...) is refused, not quoted: the app may move
+//!   between databases and hand-written SQL should not need quotes. Some Rust keywords are SQL
+//!   reserved words too (`as`, `continue`, `do`, `else`, `false`, `for`, `if`, `in`, `loop`,
+//!   `match`, `mod`, `return`, `true`, `use`, `virtual`, `where`, `while`), so those field
+//!   names are refused as SQL words.
+//!   A plural that is an SQL word is accepted with `--table` naming another table.
+
+pub mod field;
+mod names;
+mod resolve;
+pub mod types;
+
+#[cfg(test)]
+mod tests;
+
+use crate::cli::{GenOptions, GenResourceArgs, GenSchemaArgs};
+use crate::error::UsageError;
+use crate::naming;
+
+pub use field::{FieldSpec, Modifiers, TypeArg};
+pub use resolve::{
+    ArrayOf, ContextName, Crates, EnumVariant, Field, Reference, Resource, SchemaName, WebNamespace,
+};
+pub use types::TestValues;
+
+/// A validated spec, before it is resolved for a database: names as given, fields parsed.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The context's CamelCase segments (`["Admin", "Blog"]`); `None` for `gen schema Post`.
+    pub context: Option<Vec<String>>,
+    /// The schema struct: `Post`.
+    pub schema: String,
+    /// The plural: `posts`.
+    pub plural: String,
+    /// `--table`, if given.
+    pub table: Option<String>,
+    /// `--binary-id`.
+    pub binary_id: bool,
+    /// `--web`, if given: `Admin`.
+    pub web: Option<String>,
+    /// The fields, in the order given.
+    pub fields: Vec<FieldSpec>,
+}
+
+/// Parses the arguments of `gen html|json|context`: a context, a schema, a plural and at
+/// least one field.
+pub fn parse_resource(
+    context: &str,
+    schema: &str,
+    plural: &str,
+    fields: &[String],
+    options: &GenOptions,
+) -> Result<Spec, UsageError> {
+    let context = names::context(context)?;
+    let schema = names::schema(schema)?;
+    names::distinct(&context, &schema)?;
+    let spec = finish(Some(context), schema, plural, fields, options)?;
+    if spec.fields.is_empty() {
+        return Err(UsageError::new(format!(
+            "No fields given for {}; add at least one, e.g. title:string",
+            spec.schema
+        )));
+    }
+    Ok(spec)
+}
+
+/// Parses the arguments of `gen schema`: `Blog.Post` (context `Blog`) or `Post`, a plural
+/// and any number of fields.
+pub fn parse_schema(
+    schema: &str,
+    plural: &str,
+    fields: &[String],
+    options: &GenOptions,
+) -> Result<Spec, UsageError> {
+    let (context, schema) = names::dotted_schema(schema)?;
+    if let Some(context) = &context {
+        names::distinct(context, &schema)?;
+    }
+    finish(context, schema, plural, fields, options)
+}
+
+/// Every field type name, in the order of DESIGN.md (`string`, `text`, ... `references`).
+pub fn type_names() -> Vec<&'static str> {
+    types::table()
+        .types
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect()
+}
+
+/// [`parse_resource`] on the parsed command line.
+pub fn from_resource_args(args: &GenResourceArgs) -> Result<Spec, UsageError> {
+    parse_resource(
+        &args.context,
+        &args.schema,
+        &args.plural,
+        &args.fields,
+        &args.options,
+    )
+}
+
+/// [`parse_schema`] on the parsed command line.
+pub fn from_schema_args(args: &GenSchemaArgs) -> Result<Spec, UsageError> {
+    parse_schema(&args.schema, &args.plural, &args.fields, &args.options)
+}
+
+/// The checks shared by both commands once the context and schema are known.
+fn finish(
+    context: Option<Vec<String>>,
+    schema: String,
+    plural: &str,
+    fields: &[String],
+    options: &GenOptions,
+) -> Result<Spec, UsageError> {
+    let singular = naming::snake(&schema);
+    let prefix = context
+        .as_ref()
+        .and_then(|c| c.last())
+        .map_or_else(|| "app".to_string(), |alias| naming::snake(alias));
+    let table = options.table.as_deref();
+    names::plural(plural, &singular, table.is_some(), &prefix)?;
+    if let Some(table) = table {
+        names::table(table, &prefix)?;
+    }
+    if let Some(web) = options.web.as_deref() {
+        names::web(web)?;
+    }
+    Ok(Spec {
+        fields: field::parse_fields(fields, &singular)?,
+        context,
+        schema,
+        plural: plural.to_string(),
+        table: table.map(str::to_string),
+        binary_id: options.binary_id,
+        web: options.web.clone(),
+    })
+}

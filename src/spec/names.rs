@@ -1,0 +1,218 @@
+//! The names of a spec other than fields: context, schema, plural, `--table` and `--web`.
+
+use crate::error::UsageError;
+use crate::naming;
+
+use super::field::MAX_NAME_LEN;
+
+/// Top-level module names that would overwrite the app's own crate roots.
+const APP_MODULES: &[&str] = &["main", "lib"];
+
+/// Types of Rust's prelude a schema struct or enum must not shadow.
+const PRELUDE_TYPES: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "Err",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+];
+
+fn refuse<T>(message: String) -> Result<T, UsageError> {
+    Err(UsageError::new(message))
+}
+
+/// A context such as `Blog` or `Admin.Blog`, as its CamelCase segments.
+pub fn context(raw: &str) -> Result<Vec<String>, UsageError> {
+    if !naming::is_camel_path(raw) {
+        let such_as = naming::suggest_camel_path(raw, "Blog");
+        return refuse(format!(
+            "Expected the context, \"{raw}\", to be a CamelCase module name such as {such_as}"
+        ));
+    }
+    let segments: Vec<String> = raw.split('.').map(str::to_string).collect();
+    for segment in &segments {
+        module_not_keyword("context", raw, segment)?;
+    }
+    top_level_module("context", raw, &segments[0])?;
+    Ok(segments)
+}
+
+/// A schema for `gen html|json|context`: one CamelCase segment such as `Post`.
+pub fn schema(raw: &str) -> Result<String, UsageError> {
+    if !naming::is_camel_case(raw) {
+        let such_as = naming::suggest_camel_path(&raw.replace('.', "_"), "Post");
+        return refuse(format!(
+            "Expected the schema, \"{raw}\", to be a CamelCase module name such as {such_as}"
+        ));
+    }
+    module_not_keyword("schema", raw, raw)?;
+    not_prelude(raw)?;
+    Ok(raw.to_string())
+}
+
+/// A schema for `gen schema`: `Blog.Post` is context `Blog` and schema `Post`; `Post` has
+/// no context.
+pub fn dotted_schema(raw: &str) -> Result<(Option<Vec<String>>, String), UsageError> {
+    if !naming::is_camel_path(raw) {
+        let such_as = naming::suggest_camel_path(raw, "Post");
+        return refuse(format!(
+            "Expected the schema, \"{raw}\", to be a CamelCase module name such as {such_as}"
+        ));
+    }
+    let (context, schema_name) = match raw.rsplit_once('.') {
+        Some((context_part, schema_part)) => (Some(context(context_part)?), schema_part),
+        None => (None, raw),
+    };
+    let schema_name = schema(schema_name)?;
+    if context.is_none() {
+        top_level_module("schema", raw, &schema_name)?;
+    }
+    Ok((context, schema_name))
+}
+
+/// The context's last segment and the schema must differ (`Blog Blog` is refused).
+pub fn distinct(context: &[String], schema: &str) -> Result<(), UsageError> {
+    match context.last() {
+        Some(alias) if alias == schema => refuse(format!(
+            "The context and the schema are both named \"{schema}\"; give them different names, e.g. {schema} and Post"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A module name that is a Rust keyword (`Type` → `type`) cannot be a module.
+fn module_not_keyword(what: &str, raw: &str, segment: &str) -> Result<(), UsageError> {
+    let module = naming::snake(segment);
+    if naming::is_rust_keyword(&module) {
+        return refuse(format!(
+            "The {what} \"{raw}\" would be the Rust module \"{module}\", which is a keyword; choose another name"
+        ));
+    }
+    Ok(())
+}
+
+/// `Main` or `Lib` at the top would be written over `src/main.rs` or `src/lib.rs`; `Sqlx`,
+/// `Axum`... would shadow the crates the app uses.
+fn top_level_module(what: &str, raw: &str, segment: &str) -> Result<(), UsageError> {
+    let module = naming::snake(segment);
+    if APP_MODULES.contains(&module.as_str()) {
+        return refuse(format!(
+            "The {what} \"{raw}\" would be written to src/{module}.rs, the app's own crate root; choose another name"
+        ));
+    }
+    if crate::naming::APP_CRATES.contains(&module.as_str()) {
+        return refuse(format!(
+            "The {what} \"{raw}\" would be the module crate::{module}, which shadows the {module} crate the app uses; choose another name"
+        ));
+    }
+    Ok(())
+}
+
+fn not_prelude(schema: &str) -> Result<(), UsageError> {
+    if PRELUDE_TYPES.contains(&schema) {
+        return refuse(format!(
+            "The schema \"{schema}\" would shadow Rust's own {schema}; choose another name"
+        ));
+    }
+    Ok(())
+}
+
+/// The plural: snake_case, not a keyword, not the singular; also the table unless `--table`.
+pub fn plural(
+    raw: &str,
+    singular: &str,
+    table_given: bool,
+    prefix: &str,
+) -> Result<(), UsageError> {
+    if !naming::is_snake_case(raw) {
+        let such_as = naming::suggest_snake(raw, "posts");
+        return refuse(format!(
+            "Expected the plural, \"{raw}\", to be all lowercase snake_case such as {such_as}"
+        ));
+    }
+    if naming::is_rust_keyword(raw) {
+        return refuse(format!(
+            "The plural \"{raw}\" is a Rust keyword; choose another plural"
+        ));
+    }
+    if raw == singular {
+        return refuse(format!(
+            "The plural \"{raw}\" is the same as the singular; choose a plural that differs from {singular}"
+        ));
+    }
+    not_too_long("plural", raw)?;
+    if !table_given && naming::is_sql_reserved(raw) {
+        return refuse(format!(
+            "The plural \"{raw}\" is a reserved word in SQL and would be the table name; pass --table with another name such as {prefix}_{raw}"
+        ));
+    }
+    Ok(())
+}
+
+/// The table given with `--table`: snake_case and not an SQL reserved word.
+pub fn table(raw: &str, prefix: &str) -> Result<(), UsageError> {
+    if !naming::is_snake_case(raw) {
+        let such_as = naming::suggest_snake(raw, "posts");
+        return refuse(format!(
+            "Expected the table name, \"{raw}\", given with --table, to be snake_case such as {such_as}"
+        ));
+    }
+    not_too_long("table name", raw)?;
+    if naming::is_sql_reserved(raw) {
+        return refuse(format!(
+            "The table name \"{raw}\", given with --table, is a reserved word in SQL; choose another name such as {prefix}_{raw}"
+        ));
+    }
+    Ok(())
+}
+
+fn not_too_long(what: &str, raw: &str) -> Result<(), UsageError> {
+    if raw.len() > MAX_NAME_LEN {
+        return refuse(format!(
+            "The {what} \"{raw}\" is longer than {MAX_NAME_LEN} characters; choose a shorter name"
+        ));
+    }
+    Ok(())
+}
+
+/// The web namespace given with `--web`: one CamelCase segment such as `Admin`.
+pub fn web(raw: &str) -> Result<(), UsageError> {
+    if !naming::is_camel_case(raw) {
+        let such_as = naming::suggest_camel_path(&raw.replace('.', "_"), "Admin");
+        return refuse(format!(
+            "Expected the web namespace, \"{raw}\", given with --web, to be a CamelCase module name such as {such_as}"
+        ));
+    }
+    module_not_keyword("web namespace", raw, raw)
+}

@@ -1,0 +1,395 @@
+//! Resolution: a validated `Spec` plus a database adapter becomes the `Resource` that
+//! generators and templates use as-is (every name and type computed here, once).
+
+use serde::Serialize;
+
+use crate::cli::Adapter;
+use crate::naming;
+
+use super::Spec;
+use super::field::{FieldSpec, TypeArg};
+use super::types::{self, IdInfo, TestValues};
+
+/// Everything a generator needs to know about one resource, for one database.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    /// The database the app uses.
+    pub adapter: Adapter,
+    /// The context module; `None` for `gen schema Post` without a context.
+    pub context: Option<ContextName>,
+    /// The schema struct and its module.
+    pub schema: SchemaName,
+    /// snake_case of the schema: `post`, `blog_post`; form keys are `post[title]`.
+    pub singular: String,
+    /// The plural as given: `posts`.
+    pub plural: String,
+    /// The table: `--table`, else the plural.
+    pub table: String,
+    /// `Post`, `Blog post`.
+    pub human_singular: String,
+    /// `Posts`, `Blog posts`.
+    pub human_plural: String,
+    /// The HTML routes' base path: `/posts`, `/admin/posts` with `--web Admin`.
+    pub route_path: String,
+    /// The JSON routes' base path: `/api/posts`, `/api/admin/posts` with `--web Admin`.
+    pub api_path: String,
+    /// The web namespace given with `--web`.
+    pub web: Option<WebNamespace>,
+    /// Whether ids are UUIDs (`--binary-id`).
+    pub binary_id: bool,
+    /// The id's Rust type: `i64` or `uuid::Uuid`.
+    pub id_rust_type: String,
+    /// The id's column type for `adapter` (`INTEGER`, `BIGINT`, `UUID`, `CHAR(36)`...).
+    pub id_sql_type: String,
+    /// The fields, in the order given.
+    pub fields: Vec<Field>,
+    /// The crates the generated code for this resource needs.
+    pub crates: Crates,
+}
+
+/// A context module: `Admin.Blog`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContextName {
+    /// The CamelCase name: `Admin.Blog`.
+    pub name: String,
+    /// The last segment: `Blog`.
+    pub alias: String,
+    /// The last segment's module: `blog`.
+    pub module: String,
+    /// The Rust path from the crate root: `admin::blog`.
+    pub module_path: String,
+    /// The snake_case segments: `["admin", "blog"]`.
+    pub segments: Vec<String>,
+    /// Its source file: `src/admin/blog.rs`.
+    pub file: String,
+    /// The folder of its schemas: `src/admin/blog`.
+    pub dir: String,
+}
+
+/// A schema struct: `Post`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaName {
+    /// The struct: `Post`.
+    pub name: String,
+    /// Its module: `post`.
+    pub module: String,
+    /// The Rust path of the module from the crate root: `blog::post`, or `post`.
+    pub module_path: String,
+    /// Its source file: `src/blog/post.rs`, or `src/post.rs` without a context.
+    pub file: String,
+}
+
+/// The web namespace of `--web Admin`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebNamespace {
+    /// `Admin`.
+    pub name: String,
+    /// `admin`.
+    pub module: String,
+    /// `/admin`.
+    pub path: String,
+}
+
+/// Crates the generated code needs, beyond those every app has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Crates {
+    pub chrono: bool,
+    pub uuid: bool,
+    pub rust_decimal: bool,
+    pub serde_json: bool,
+}
+
+impl Crates {
+    /// Marks the crate named `name` (as in `types.toml`) as needed.
+    fn add(&mut self, name: &str) {
+        match name {
+            "chrono" => self.chrono = true,
+            "uuid" => self.uuid = true,
+            "rust_decimal" => self.rust_decimal = true,
+            "serde_json" => self.serde_json = true,
+            _ => {}
+        }
+    }
+
+    fn add_all<'a>(&mut self, names: impl IntoIterator<Item = &'a String>) {
+        names.into_iter().for_each(|name| self.add(name));
+    }
+}
+
+/// One field, resolved for a database.
+#[derive(Debug, Clone, Serialize)]
+pub struct Field {
+    /// snake_case: the column, the form key (`post[title]`) and the JSON key.
+    pub name: String,
+    /// The Rust identifier: `title`, or `r#type` for a keyword.
+    pub ident: String,
+    /// The human label: `Published at`.
+    pub label: String,
+    /// The type word: `string`, `array`, `enum`, `references`...
+    pub kind: String,
+    /// The Rust type without `Option`: `String`, `Vec<i32>`, `PostStatus`.
+    pub base_rust_type: String,
+    /// The Rust type of the struct field: `Option<...>` when optional.
+    pub rust_type: String,
+    /// The column type for the resource's adapter.
+    pub sql_type: String,
+    /// The form input: text, textarea, number, checkbox, date, time, datetime-local, select,
+    /// or none (not in forms).
+    pub input: String,
+    /// The input's `step` attribute (`any`), if any.
+    pub step: Option<String>,
+    /// Nullable and not required.
+    pub optional: bool,
+    /// A unique index.
+    pub unique: bool,
+    /// A plain (non-unique) index: `:index`, and every reference; false when unique.
+    pub index: bool,
+    /// Never shown by `Debug`, logs or list pages.
+    pub redact: bool,
+    /// The generated enum type: `PostStatus` for the field `status` of `Post`.
+    pub enum_type: Option<String>,
+    /// The enum's values as stored: `["draft", "published"]`.
+    pub enum_values: Vec<String>,
+    /// The enum's values with their Rust variants.
+    pub enum_variants: Vec<EnumVariant>,
+    /// The element type of an array.
+    pub array_of: Option<ArrayOf>,
+    /// The table a reference points to.
+    pub references: Option<Reference>,
+    /// Valid values for generated tests.
+    pub test: TestValues,
+}
+
+/// An enum value and its Rust variant: `in_review` / `InReview`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnumVariant {
+    pub value: String,
+    pub variant: String,
+}
+
+/// The element type of an array field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArrayOf {
+    /// The type word: `string`.
+    pub kind: String,
+    /// Its Rust type: `String`.
+    pub rust_type: String,
+    /// Its column type for the adapter: `VARCHAR(255)`.
+    pub sql_type: String,
+}
+
+/// What a references field points to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// The referenced table: `posts`.
+    pub table: String,
+    /// The referenced column: `id`.
+    pub column: String,
+    /// The Rust type of the key: `i64` or `uuid::Uuid`.
+    pub rust_type: String,
+    /// The column type of the key for the adapter.
+    pub sql_type: String,
+}
+
+impl Spec {
+    /// Every name and type of the resource, for `adapter`.
+    pub fn resolve(&self, adapter: Adapter) -> Resource {
+        let id = types::id(self.binary_id);
+        let context = self.context.as_deref().map(context_name);
+        let schema = schema_name(&self.schema, context.as_ref());
+        let singular = naming::snake(&self.schema);
+        let web = self.web.as_deref().map(web_namespace);
+        let web_path = web.as_ref().map_or("", |w| w.path.as_str());
+        let scope = FieldScope {
+            adapter,
+            schema: &self.schema,
+            id,
+        };
+        let fields: Vec<Field> = self.fields.iter().map(|f| scope.resolve(f)).collect();
+        Resource {
+            adapter,
+            context,
+            schema,
+            human_singular: naming::human(&singular),
+            human_plural: naming::human(&self.plural),
+            singular,
+            plural: self.plural.clone(),
+            table: self.table.clone().unwrap_or_else(|| self.plural.clone()),
+            route_path: format!("{web_path}/{}", self.plural),
+            api_path: format!("/api{web_path}/{}", self.plural),
+            web,
+            binary_id: self.binary_id,
+            id_rust_type: id.rust.clone(),
+            id_sql_type: id.sql.get(adapter).to_string(),
+            crates: crates(&self.fields, id),
+            fields,
+        }
+    }
+}
+
+fn context_name(segments: &[String]) -> ContextName {
+    let snake: Vec<String> = segments.iter().map(|s| naming::snake(s)).collect();
+    let dir = format!("src/{}", snake.join("/"));
+    ContextName {
+        name: segments.join("."),
+        alias: segments.last().cloned().unwrap_or_default(),
+        module: snake.last().cloned().unwrap_or_default(),
+        module_path: snake.join("::"),
+        file: format!("{dir}.rs"),
+        dir,
+        segments: snake,
+    }
+}
+
+fn schema_name(name: &str, context: Option<&ContextName>) -> SchemaName {
+    let module = naming::snake(name);
+    let (module_path, file) = match context {
+        Some(c) => (
+            format!("{}::{module}", c.module_path),
+            format!("{}/{module}.rs", c.dir),
+        ),
+        None => (module.clone(), format!("src/{module}.rs")),
+    };
+    SchemaName {
+        name: name.to_string(),
+        module,
+        module_path,
+        file,
+    }
+}
+
+fn web_namespace(name: &str) -> WebNamespace {
+    let module = naming::snake(name);
+    WebNamespace {
+        name: name.to_string(),
+        path: format!("/{module}"),
+        module,
+    }
+}
+
+/// The crates every field (and the id type) needs.
+fn crates(fields: &[FieldSpec], id: &IdInfo) -> Crates {
+    let mut crates = Crates::default();
+    crates.add_all(&id.crates);
+    for field in fields {
+        crates.add_all(&field.ty.crates);
+        if let TypeArg::Element(element) = &field.arg {
+            crates.add_all(&element.crates);
+        }
+    }
+    crates
+}
+
+/// What resolving a field depends on besides the field.
+struct FieldScope<'a> {
+    adapter: Adapter,
+    schema: &'a str,
+    id: &'static IdInfo,
+}
+
+impl FieldScope<'_> {
+    fn resolve(&self, spec: &FieldSpec) -> Field {
+        let ty = spec.ty;
+        let enum_type = match &spec.arg {
+            TypeArg::Values(_) => Some(format!("{}{}", self.schema, naming::camel(&spec.name))),
+            _ => None,
+        };
+        let (inner_rust, inner_sql) = match &spec.arg {
+            TypeArg::Element(e) => (e.rust.as_str(), e.sql.get(self.adapter)),
+            _ => ("", ""),
+        };
+        let id_sql = self.id.sql.get(self.adapter);
+        let type_vars = [
+            ("enum", enum_type.as_deref().unwrap_or_default()),
+            ("id", self.id.rust.as_str()),
+            ("inner", inner_rust),
+        ];
+        let base_rust_type = types::fill(&ty.rust, &type_vars);
+        let sql_vars = [("id", id_sql), ("inner", inner_sql)];
+        let modifiers = spec.modifiers;
+        Field {
+            name: spec.name.clone(),
+            ident: naming::rust_ident(&spec.name),
+            label: naming::human(&spec.name),
+            kind: ty.name.clone(),
+            rust_type: if modifiers.optional {
+                format!("Option<{base_rust_type}>")
+            } else {
+                base_rust_type.clone()
+            },
+            base_rust_type,
+            sql_type: types::fill(ty.sql.get(self.adapter), &sql_vars),
+            input: ty.input.clone(),
+            step: ty.step.clone(),
+            optional: modifiers.optional,
+            unique: modifiers.unique,
+            index: (modifiers.index || ty.auto_index) && !modifiers.unique,
+            redact: modifiers.redact,
+            enum_values: enum_values(spec).to_vec(),
+            enum_variants: enum_variants(spec),
+            array_of: self.array_of(spec),
+            references: self.reference(spec),
+            test: self.test_values(spec),
+            enum_type,
+        }
+    }
+
+    fn array_of(&self, spec: &FieldSpec) -> Option<ArrayOf> {
+        match &spec.arg {
+            TypeArg::Element(e) => Some(ArrayOf {
+                kind: e.name.clone(),
+                rust_type: e.rust.clone(),
+                sql_type: e.sql.get(self.adapter).to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn reference(&self, spec: &FieldSpec) -> Option<Reference> {
+        match &spec.arg {
+            TypeArg::Table(table) => Some(Reference {
+                table: table.clone(),
+                column: "id".to_string(),
+                rust_type: self.id.rust.clone(),
+                sql_type: self.id.sql.get(self.adapter).to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn test_values(&self, spec: &FieldSpec) -> TestValues {
+        let values = enum_values(spec);
+        let first = values.first().map_or("", String::as_str);
+        let second = values.get(1).map_or(first, String::as_str);
+        let vars = [
+            ("name", spec.name.as_str()),
+            ("first", first),
+            ("second", second),
+        ];
+        match &spec.arg {
+            TypeArg::Element(e) => {
+                let element = e.test.fill(&vars, None);
+                spec.ty.test.fill(&vars, Some(("inner", &element)))
+            }
+            TypeArg::Table(_) => spec.ty.test.fill(&vars, Some(("id", &self.id.test))),
+            _ => spec.ty.test.fill(&vars, None),
+        }
+    }
+}
+
+fn enum_values(spec: &FieldSpec) -> &[String] {
+    match &spec.arg {
+        TypeArg::Values(values) => values,
+        _ => &[],
+    }
+}
+
+fn enum_variants(spec: &FieldSpec) -> Vec<EnumVariant> {
+    enum_values(spec)
+        .iter()
+        .map(|value| EnumVariant {
+            value: value.clone(),
+            variant: naming::camel(value),
+        })
+        .collect()
+}

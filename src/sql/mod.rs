@@ -1,0 +1,473 @@
+//! SQL per dialect (SQLite, PostgreSQL, MySQL) for a resource, as data for the templates:
+//! the table's columns, constraints and indexes for its migration, the columns and
+//! placeholders of every query the context runs, and how each value crosses the driver.
+//!
+//! Templates only lay this data out; every SQL name, type and placeholder is decided here.
+
+use serde::Serialize;
+
+use crate::cli::Adapter;
+use crate::spec::types;
+use crate::spec::{Field, Resource};
+
+/// The longest identifier PostgreSQL keeps (MySQL allows 64).
+const MAX_IDENTIFIER: usize = 63;
+
+/// The columns every table gets after its fields.
+pub const TIMESTAMPS: [&str; 2] = ["inserted_at", "updated_at"];
+
+/// How a value crosses the sqlx driver of a dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Codec {
+    /// The driver encodes and decodes the Rust type itself.
+    Native,
+    /// As text through `sqlx::types::Text` (`Display`/`FromStr`): enums everywhere,
+    /// decimals on SQLite, UUIDs on SQLite and MySQL.
+    Text,
+    /// As JSON through `sqlx::types::Json`: arrays on SQLite and MySQL.
+    Json,
+}
+
+/// How a field's value crosses the driver of `adapter`.
+pub fn codec(adapter: Adapter, field: &Field) -> Codec {
+    match field.kind.as_str() {
+        "enum" => Codec::Text,
+        "array" if adapter != Adapter::Postgres => Codec::Json,
+        "decimal" if adapter == Adapter::Sqlite => Codec::Text,
+        "uuid" => uuid_codec(adapter),
+        "references" => id_codec(adapter, field.references.as_ref().is_some_and(is_uuid)),
+        _ => Codec::Native,
+    }
+}
+
+/// How an id (or a reference to one) crosses the driver: UUIDs are text outside PostgreSQL.
+pub fn id_codec(adapter: Adapter, binary_id: bool) -> Codec {
+    if binary_id {
+        uuid_codec(adapter)
+    } else {
+        Codec::Native
+    }
+}
+
+fn uuid_codec(adapter: Adapter) -> Codec {
+    match adapter {
+        Adapter::Postgres => Codec::Native,
+        Adapter::Sqlite | Adapter::Mysql => Codec::Text,
+    }
+}
+
+fn is_uuid(reference: &crate::spec::Reference) -> bool {
+    reference.rust_type == types::id(true).rust
+}
+
+/// The DDL of a resource's table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub id: IdColumn,
+    /// The fields' columns, then the timestamps.
+    pub columns: Vec<Column>,
+    pub checks: Vec<Check>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+}
+
+/// The primary key column: `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdColumn {
+    pub sql_type: String,
+    /// What numbers new rows (`AUTOINCREMENT`, `AUTO_INCREMENT`...); `None` for UUIDs,
+    /// which the app generates.
+    pub autoincrement: Option<&'static str>,
+}
+
+/// A column other than `id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    pub sql_type: String,
+    pub not_null: bool,
+}
+
+/// A CHECK constraint keeping an enum column to its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub column: String,
+    /// The allowed values, unquoted (snake_case, so they need no escaping).
+    pub values: Vec<String>,
+}
+
+/// A foreign key of a references field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub column: String,
+    pub table: String,
+    pub references: String,
+}
+
+/// An index on one column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub column: String,
+    pub unique: bool,
+}
+
+/// The table of `resource`, in its adapter's dialect.
+pub fn table(resource: &Resource) -> Table {
+    let adapter = resource.adapter;
+    let timestamp_type = types::lookup("utc_datetime")
+        .expect("types.toml has utc_datetime")
+        .sql
+        .get(adapter);
+    let columns = resource
+        .fields
+        .iter()
+        .map(|field| Column {
+            name: field.name.clone(),
+            sql_type: field.sql_type.clone(),
+            not_null: !field.optional,
+        })
+        .chain(TIMESTAMPS.iter().map(|name| Column {
+            name: (*name).to_string(),
+            sql_type: timestamp_type.to_string(),
+            not_null: true,
+        }))
+        .collect();
+    Table {
+        name: resource.table.clone(),
+        id: IdColumn {
+            sql_type: resource.id_sql_type.clone(),
+            autoincrement: (!resource.binary_id).then(|| autoincrement(adapter)),
+        },
+        columns,
+        checks: checks(resource),
+        foreign_keys: foreign_keys(resource),
+        indexes: indexes(resource),
+    }
+}
+
+fn autoincrement(adapter: Adapter) -> &'static str {
+    match adapter {
+        Adapter::Sqlite => "AUTOINCREMENT",
+        Adapter::Postgres => "GENERATED BY DEFAULT AS IDENTITY",
+        Adapter::Mysql => "AUTO_INCREMENT",
+    }
+}
+
+fn checks(resource: &Resource) -> Vec<Check> {
+    resource
+        .fields
+        .iter()
+        .filter(|field| !field.enum_values.is_empty())
+        .map(|field| Check {
+            name: constraint_name(&resource.table, &field.name, "check"),
+            column: field.name.clone(),
+            values: field.enum_values.clone(),
+        })
+        .collect()
+}
+
+fn foreign_keys(resource: &Resource) -> Vec<ForeignKey> {
+    resource
+        .fields
+        .iter()
+        .filter_map(|field| {
+            field.references.as_ref().map(|reference| ForeignKey {
+                name: constraint_name(&resource.table, &field.name, "fkey"),
+                column: field.name.clone(),
+                table: reference.table.clone(),
+                references: reference.column.clone(),
+            })
+        })
+        .collect()
+}
+
+fn indexes(resource: &Resource) -> Vec<Index> {
+    resource
+        .fields
+        .iter()
+        .filter(|field| field.unique || field.index)
+        .map(|field| Index {
+            name: index_name(&resource.table, &field.name),
+            column: field.name.clone(),
+            unique: field.unique,
+        })
+        .collect()
+}
+
+/// The name of the index on `column`: `posts_email_index`, as Ecto names it.
+pub fn index_name(table: &str, column: &str) -> String {
+    constraint_name(table, column, "index")
+}
+
+/// `<table>_<column>_<suffix>`, shortened to the longest identifier every dialect keeps by
+/// cutting the table and column part, never the suffix.
+fn constraint_name(table: &str, column: &str, suffix: &str) -> String {
+    let mut base = [table, column].join("_");
+    base.truncate(MAX_IDENTIFIER - suffix.len() - 1);
+    [base.as_str(), suffix].join("_")
+}
+
+/// The tables `up.sql` files in `migrations` create, for refusing a second `CREATE TABLE`.
+pub fn created_tables(sql: &str) -> Vec<String> {
+    let words: Vec<String> = sql
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .filter(|word| !word.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let mut tables = Vec::new();
+    for (i, pair) in words.windows(2).enumerate() {
+        if pair != ["create", "table"] {
+            continue;
+        }
+        let rest = &words[i + 2..];
+        let skip = if rest.starts_with(&["if".into(), "not".into(), "exists".into()]) {
+            3
+        } else {
+            0
+        };
+        if let Some(name) = rest.get(skip) {
+            let name = name.rsplit('.').next().unwrap_or(name);
+            tables.push(name.trim_matches(['"', '`', '[', ']']).to_string());
+        }
+    }
+    tables
+}
+
+/// The statements the context runs for a resource, as columns and placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Queries {
+    /// Every column, for `SELECT`.
+    pub columns: Vec<String>,
+    /// The placeholder of a statement with one parameter.
+    pub param: String,
+    /// The placeholders of a page: `LIMIT {0} OFFSET {1}`.
+    pub page: [String; 2],
+    pub insert: Insert,
+    pub update: Update,
+}
+
+/// `INSERT INTO t (columns) VALUES (placeholders) [RETURNING id]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Insert {
+    pub columns: Vec<String>,
+    pub placeholders: Vec<String>,
+    /// How the new row's id is known.
+    pub id: InsertId,
+}
+
+/// How `create_*` learns the id of the row it inserted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InsertId {
+    /// The app generates a UUID and inserts it.
+    Generated,
+    /// `RETURNING id` (SQLite, PostgreSQL).
+    Returning,
+    /// The driver's `last_insert_id()` (MySQL has no `RETURNING`).
+    LastInsertId,
+}
+
+/// `UPDATE t SET column = placeholder, ... WHERE id = placeholder`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Update {
+    /// Every field and `updated_at`, with its placeholder.
+    pub assignments: Vec<Assignment>,
+    pub id_placeholder: String,
+}
+
+/// `column = placeholder`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    pub column: String,
+    pub placeholder: String,
+}
+
+/// The queries of `resource`, with its adapter's placeholders.
+pub fn queries(resource: &Resource) -> Queries {
+    let adapter = resource.adapter;
+    let fields: Vec<String> = resource.fields.iter().map(|f| f.name.clone()).collect();
+    let timestamps = TIMESTAMPS.map(str::to_string);
+    let columns = std::iter::once("id".to_string())
+        .chain(fields.iter().cloned())
+        .chain(timestamps.iter().cloned())
+        .collect();
+    let insert_columns: Vec<String> = resource
+        .binary_id
+        .then(|| "id".to_string())
+        .into_iter()
+        .chain(fields.iter().cloned())
+        .chain(timestamps.iter().cloned())
+        .collect();
+    let updated: Vec<String> = fields
+        .iter()
+        .cloned()
+        .chain(["updated_at".into()])
+        .collect();
+    Queries {
+        columns,
+        param: placeholder(adapter, 1),
+        page: [placeholder(adapter, 1), placeholder(adapter, 2)],
+        insert: Insert {
+            placeholders: (1..=insert_columns.len())
+                .map(|n| placeholder(adapter, n))
+                .collect(),
+            columns: insert_columns,
+            id: insert_id(adapter, resource.binary_id),
+        },
+        update: Update {
+            id_placeholder: placeholder(adapter, updated.len() + 1),
+            assignments: updated
+                .into_iter()
+                .enumerate()
+                .map(|(i, column)| Assignment {
+                    column,
+                    placeholder: placeholder(adapter, i + 1),
+                })
+                .collect(),
+        },
+    }
+}
+
+fn insert_id(adapter: Adapter, binary_id: bool) -> InsertId {
+    match adapter {
+        _ if binary_id => InsertId::Generated,
+        Adapter::Mysql => InsertId::LastInsertId,
+        Adapter::Sqlite | Adapter::Postgres => InsertId::Returning,
+    }
+}
+
+/// The `n`th (from 1) bound parameter: `$n` for PostgreSQL, `?` elsewhere.
+pub fn placeholder(adapter: Adapter, n: usize) -> String {
+    match adapter {
+        Adapter::Postgres => format!("${n}"),
+        Adapter::Sqlite | Adapter::Mysql => "?".to_string(),
+    }
+}
+
+/// The sqlx names a dialect's generated code uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Driver {
+    /// The module of the driver: `sqlx::sqlite`.
+    pub module: &'static str,
+    /// Its row type: `SqliteRow`.
+    pub row: &'static str,
+}
+
+/// The sqlx driver of `adapter`.
+pub fn driver(adapter: Adapter) -> Driver {
+    match adapter {
+        Adapter::Sqlite => Driver {
+            module: "sqlx::sqlite",
+            row: "SqliteRow",
+        },
+        Adapter::Postgres => Driver {
+            module: "sqlx::postgres",
+            row: "PgRow",
+        },
+        Adapter::Mysql => Driver {
+            module: "sqlx::mysql",
+            row: "MySqlRow",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::GenOptions;
+
+    fn resource(adapter: Adapter, fields: &[&str], binary_id: bool) -> Resource {
+        let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        let options = GenOptions {
+            binary_id,
+            ..GenOptions::default()
+        };
+        crate::spec::parse_resource("Blog", "Post", "posts", &fields, &options)
+            .unwrap()
+            .resolve(adapter)
+    }
+
+    #[test]
+    fn codecs_follow_what_each_driver_supports() {
+        let fields = [
+            "price:decimal",
+            "key_id:uuid",
+            "tags:array:string",
+            "state:enum:a:b",
+        ];
+        let kinds = |adapter| {
+            let r = resource(adapter, &fields, false);
+            r.fields
+                .iter()
+                .map(|f| codec(adapter, f))
+                .collect::<Vec<_>>()
+        };
+        use Codec::{Json, Native, Text};
+        assert_eq!(kinds(Adapter::Sqlite), [Text, Text, Json, Text]);
+        assert_eq!(kinds(Adapter::Postgres), [Native, Native, Native, Text]);
+        assert_eq!(kinds(Adapter::Mysql), [Native, Text, Json, Text]);
+        let uuid_refs = resource(Adapter::Mysql, &["user_id:references:users"], true);
+        assert_eq!(codec(Adapter::Mysql, &uuid_refs.fields[0]), Text);
+    }
+
+    #[test]
+    fn the_table_has_constraints_and_indexes_named_like_ecto() {
+        let fields = [
+            "email:unique",
+            "user_id:references:users",
+            "state:enum:a:b",
+            "n:integer:index",
+        ];
+        let t = table(&resource(Adapter::Postgres, &fields, false));
+        let names: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["posts_email_index", "posts_user_id_index", "posts_n_index"]
+        );
+        assert_eq!(t.foreign_keys[0].name, "posts_user_id_fkey");
+        assert_eq!(t.checks[0].name, "posts_state_check");
+        assert_eq!(t.id.autoincrement, Some("GENERATED BY DEFAULT AS IDENTITY"));
+        let last: Vec<&str> = t
+            .columns
+            .iter()
+            .rev()
+            .take(2)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(last, ["updated_at", "inserted_at"]);
+    }
+
+    #[test]
+    fn long_names_keep_their_suffix() {
+        let name = constraint_name(&"t".repeat(40), &"c".repeat(40), "index");
+        assert_eq!(name.len(), MAX_IDENTIFIER);
+        assert!(name.ends_with("_index"));
+    }
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        let q = queries(&resource(Adapter::Postgres, &["title", "body"], false));
+        assert_eq!(q.insert.placeholders, ["$1", "$2", "$3", "$4"]);
+        assert_eq!(q.update.id_placeholder, "$4");
+        assert_eq!(q.insert.id, InsertId::Returning);
+        let q = queries(&resource(Adapter::Mysql, &["title"], true));
+        assert_eq!(
+            q.insert.columns,
+            ["id", "title", "inserted_at", "updated_at"]
+        );
+        assert_eq!(q.insert.placeholders, ["?"; 4]);
+        assert_eq!(q.insert.id, InsertId::Generated);
+    }
+
+    #[test]
+    fn finds_created_tables() {
+        let sql = "-- x\nCREATE TABLE posts (\n id INTEGER);\ncreate table if not exists \"tags\"(id int);";
+        assert_eq!(created_tables(sql), ["posts", "tags"]);
+        assert!(created_tables("CREATE INDEX posts_x ON posts (x);").is_empty());
+    }
+}

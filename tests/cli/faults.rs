@@ -1,0 +1,658 @@
+//! Faults: a generated app whose PostgreSQL goes away answers 503 with a clean JSON body or
+//! error page, and serves again by itself once the database is back, without a restart.
+//!
+//! The shared server cannot be stopped, so the app reaches it through a TCP proxy on a free
+//! loopback port: stopping the proxy closes its port and cuts every connection it carries, as a
+//! database server that goes down does; restarting it listens on the same port again. Each test
+//! makes its own app and database, dropped at the end, and runs when `AXGEN_TEST_POSTGRES_URL`
+//! is set.
+
+use std::fs::File;
+use std::io::{self, ErrorKind};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::{Axgen, apps_target_dir, cargo_in_app, server_url};
+
+/// The longest a request may take to answer 503 once the database is gone: the pool's
+/// acquire timeout (2 s in the generated `src/db.rs`), plus slack for a slow machine.
+const DOWN_ANSWER_WITHIN: Duration = Duration::from_secs(4);
+
+/// The longest the app may take to serve again once the database is back.
+const RECOVERY_WITHIN: Duration = Duration::from_secs(20);
+
+/// `GET /health` of a fresh app answers 503 while the database is unreachable (from the start,
+/// then after it went down with connections open in the pool) and 200 again by itself once the
+/// database is back.
+#[test]
+fn health_answers_503_while_postgres_is_down_and_recovers_by_itself() {
+    let Some(mut faulty) = Faulty::new("faulty", &[]) else {
+        return;
+    };
+
+    // The app starts while its database is unreachable: it serves, and says so.
+    faulty.proxy.stop();
+    faulty.start_app();
+    faulty.expect_health_down();
+    faulty.proxy.restart();
+    faulty.expect_recovery("/health", |answer| {
+        assert_eq!(answer.json(), json!({ "status": "ok" }));
+    });
+
+    // The database goes down under a running app whose pool holds open connections.
+    faulty.proxy.stop();
+    faulty.expect_health_down();
+    faulty.expect_health_down();
+    faulty.proxy.restart();
+    faulty.expect_recovery("/health", |answer| {
+        assert_eq!(answer.json(), json!({ "status": "ok" }));
+    });
+}
+
+/// With a JSON resource and an HTML one over the same context, every route that needs the
+/// database answers 503 while it is down, the API with `{"errors":{"detail":...}}` and the pages
+/// with the error page; nothing is written meanwhile, and every route serves again once it is
+/// back.
+#[test]
+fn resources_answer_503_while_postgres_is_down_and_recover_by_themselves() {
+    let Some(mut faulty) = Faulty::new(
+        "faulty_posts",
+        &[
+            &["gen", "json", "Blog", "Post", "posts", "title:string"],
+            &[
+                "gen",
+                "html",
+                "Blog",
+                "Post",
+                "posts",
+                "title:string",
+                "--no-context",
+            ],
+        ],
+    ) else {
+        return;
+    };
+    faulty.start_app();
+    let site = faulty.site();
+    let created = site.post_json("/api/posts", &json!({ "post": { "title": "Before" } }));
+    faulty.check(&created, 201);
+    let posts = site.get("/api/posts");
+    faulty.check(&posts, 200);
+    assert_eq!(posts.json()["data"].as_array().map(Vec::len), Some(1));
+    faulty.check(&site.get("/posts"), 200);
+
+    faulty.proxy.stop();
+    // Four requests at once, as users would send them, each answered within the bound.
+    let down = Instant::now();
+    let answers: Vec<Answer> = thread::scope(|scope| {
+        let requests = [
+            scope.spawn(|| site.get("/api/posts")),
+            scope.spawn(|| site.post_json("/api/posts", &json!({ "post": { "title": "Lost" } }))),
+            scope.spawn(|| site.get("/posts")),
+            scope.spawn(|| site.get("/health")),
+        ];
+        requests.map(|request| request.join().unwrap()).into()
+    });
+    eprintln!("faults: four requests answered 503 in {:?}", down.elapsed());
+    let unavailable = json!({ "errors": { "detail": "Service Unavailable" } });
+    for api in &answers[..2] {
+        faulty.check_down(api, "application/json");
+        assert_eq!(api.json(), unavailable);
+    }
+    let page = &answers[2];
+    faulty.check_down(page, "text/html");
+    for text in [
+        "Service Unavailable",
+        "503",
+        "Please try again in a moment.",
+    ] {
+        assert!(page.body.contains(text), "{text:?} not in\n{}", page.body);
+    }
+    faulty.check_down(&answers[3], "application/json");
+    assert_eq!(answers[3].json(), json!({ "status": "unavailable" }));
+    // Nothing of the failure's details reaches the client.
+    let proxy_port = faulty.proxy.port.to_string();
+    for answer in &answers {
+        let body = answer.body.to_lowercase();
+        for internal in [
+            "database",
+            "timed out",
+            "refused",
+            "pool",
+            "sqlx::",
+            &proxy_port,
+        ] {
+            assert!(
+                !body.contains(internal),
+                "{internal:?} leaked in\n{}",
+                answer.body
+            );
+        }
+    }
+
+    faulty.proxy.restart();
+    faulty.expect_recovery("/api/posts", |answer| {
+        let posts = answer.json();
+        let titles: Vec<&str> = posts["data"]
+            .as_array()
+            .expect("a list of posts")
+            .iter()
+            .filter_map(|post| post["title"].as_str())
+            .collect();
+        assert_eq!(
+            titles,
+            ["Before"],
+            "the post sent while the database was down"
+        );
+    });
+    let page = site.get("/posts");
+    faulty.check(&page, 200);
+    assert!(page.body.contains("Before"), "{}", page.body);
+    faulty.check(&site.get("/health"), 200);
+}
+
+// ------------------------------------------------------------------------------------ the app
+
+/// A generated app with its own database on the PostgreSQL server, reached through a
+/// [`Proxy`]; built, and once started, served from the shared target folder.
+///
+/// Fields drop in order: the app process, then the proxy, then the database, then the folder.
+struct Faulty {
+    server: Option<Server>,
+    proxy: Proxy,
+    database: Database,
+    dir: tempfile::TempDir,
+    name: String,
+}
+
+impl Faulty {
+    /// `axgen new NAME --database postgres`, then each `gen` command, then its database,
+    /// created and migrated through the proxy, and `cargo build`; or `None` (with a notice)
+    /// when no PostgreSQL server is configured.
+    fn new(name: &str, generators: &[&[&str]]) -> Option<Faulty> {
+        let server = ServerUrl::parse(&server_url("AXGEN_TEST_POSTGRES_URL")?);
+        let dir = tempfile::tempdir().unwrap();
+        axgen(dir.path(), &["new", name, "--database", "postgres"]);
+        let app = dir.path().join(name);
+        for args in generators {
+            axgen(&app, args);
+        }
+
+        let proxy = Proxy::start(server.socket_addr());
+        let database = Database {
+            app: app.clone(),
+            server,
+            name: format!(
+                "axgen_faults_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::SeqCst)
+            ),
+        };
+        let proxied = database.url_via(proxy.port);
+        axgen(&app, &["db", "create", "--database-url", &proxied]);
+        if !generators.is_empty() {
+            axgen(&app, &["migrate", "--database-url", &proxied]);
+        }
+
+        let build = Instant::now();
+        cargo_in_app(&app, &["build"], None);
+        eprintln!("faults: {name} built in {:?}", build.elapsed());
+        Some(Faulty {
+            server: None,
+            proxy,
+            database,
+            dir,
+            name: name.to_owned(),
+        })
+    }
+
+    fn app(&self) -> PathBuf {
+        self.dir.path().join(&self.name)
+    }
+
+    /// Runs the app's binary on a free port, its database behind the proxy, and waits until
+    /// it listens.
+    fn start_app(&mut self) {
+        let port = free_port();
+        let proxied = self.database.url_via(self.proxy.port);
+        let mut server = Server::start(
+            &apps_target_dir().join("debug").join(&self.name),
+            &self.app(),
+            port,
+            &proxied,
+        );
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            server.assert_running();
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the app does not listen on port {port}\n{}",
+                server.log()
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+        self.server = Some(server);
+    }
+
+    /// A client of the running app.
+    fn site(&self) -> Site {
+        Site::new(self.server.as_ref().expect("the app runs").port)
+    }
+
+    /// The app's output so far, for failure messages.
+    fn log(&self) -> String {
+        self.server.as_ref().map(Server::log).unwrap_or_default()
+    }
+
+    /// Asserts the status of an answer, showing it and the app's log when it differs.
+    #[track_caller]
+    fn check(&self, answer: &Answer, status: u16) {
+        assert_eq!(
+            answer.status,
+            status,
+            "{} {} answered {} {}\n----- app log -----\n{}",
+            answer.method,
+            answer.path,
+            answer.status,
+            answer.body,
+            self.log()
+        );
+    }
+
+    /// Asserts that an answer is a timely 503 of the given content type.
+    #[track_caller]
+    fn check_down(&self, answer: &Answer, content_type: &str) {
+        self.check(answer, 503);
+        assert!(
+            answer.content_type.starts_with(content_type),
+            "{} {}: content type {:?}, not {content_type}",
+            answer.method,
+            answer.path,
+            answer.content_type
+        );
+        assert!(
+            answer.took <= DOWN_ANSWER_WITHIN,
+            "{} {} took {:?} to answer 503",
+            answer.method,
+            answer.path,
+            answer.took
+        );
+    }
+
+    /// `GET /health` answers a timely 503 `{"status":"unavailable"}`.
+    #[track_caller]
+    fn expect_health_down(&self) {
+        let answer = self.site().get("/health");
+        self.check_down(&answer, "application/json");
+        assert_eq!(answer.json(), json!({ "status": "unavailable" }));
+        eprintln!("faults: /health answered 503 in {:?}", answer.took);
+    }
+
+    /// Polls `GET path` until it answers 200 (each answer before that must be a 503), then
+    /// checks that answer.
+    #[track_caller]
+    fn expect_recovery(&self, path: &str, check: impl FnOnce(&Answer)) {
+        let site = self.site();
+        let started = Instant::now();
+        loop {
+            let answer = site.get(path);
+            if answer.status == 200 {
+                eprintln!(
+                    "faults: {path} answered 200 again after {:?}",
+                    started.elapsed()
+                );
+                check(&answer);
+                return;
+            }
+            self.check(&answer, 503);
+            assert!(
+                started.elapsed() < RECOVERY_WITHIN,
+                "GET {path} still answers 503 {:?} after the database came back\n\
+                 ----- app log -----\n{}",
+                started.elapsed(),
+                self.log()
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Runs `axgen ARGS` in `dir`, asserting success.
+#[track_caller]
+fn axgen(dir: &Path, args: &[&str]) {
+    Axgen::in_dir(dir).args(args).run().assert_code(0);
+}
+
+/// A TCP port nobody listens on right now.
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+/// The test's own database, dropped (on the server itself, not through the proxy) at the end.
+struct Database {
+    app: PathBuf,
+    server: ServerUrl,
+    name: String,
+}
+
+impl Database {
+    /// Its URL through the proxy listening on `port`.
+    fn url_via(&self, port: u16) -> String {
+        self.server.with(&format!("127.0.0.1:{port}"), &self.name)
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let url = self.server.with(&self.server.address, &self.name);
+        let _ = Axgen::in_dir(&self.app)
+            .args(["db", "drop", "--yes", "--database-url", &url])
+            .run();
+    }
+}
+
+/// A server URL taken apart: `postgres://user@` + `host:port` + `?query`.
+struct ServerUrl {
+    head: String,
+    address: String,
+    query: String,
+}
+
+impl ServerUrl {
+    fn parse(url: &str) -> ServerUrl {
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let scheme_end = base.find("://").expect("a URL with a scheme") + 3;
+        let authority = base[scheme_end..].split('/').next().unwrap();
+        let (head, address) = match authority.rsplit_once('@') {
+            Some((user, address)) => (format!("{}{user}@", &base[..scheme_end]), address),
+            None => (base[..scheme_end].to_owned(), authority),
+        };
+        let has_port = address
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| port.parse::<u16>().is_ok());
+        let address = if has_port {
+            address.to_owned()
+        } else {
+            format!("{address}:5432")
+        };
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        ServerUrl {
+            head,
+            address,
+            query,
+        }
+    }
+
+    /// The server's socket address.
+    fn socket_addr(&self) -> SocketAddr {
+        self.address
+            .to_socket_addrs()
+            .expect("the server's address resolves")
+            .next()
+            .expect("an address of the server")
+    }
+
+    /// The URL of `database` at `address`, with the same user and options.
+    fn with(&self, address: &str, database: &str) -> String {
+        format!("{}{address}/{database}{}", self.head, self.query)
+    }
+}
+
+// ---------------------------------------------------------------------------------- the proxy
+
+/// A TCP proxy on a loopback port in front of the database server: the database as the app
+/// sees it.
+struct Proxy {
+    port: u16,
+    upstream: SocketAddr,
+    /// Both sockets of every connection carried so far, to cut them when the proxy stops.
+    links: Arc<Mutex<Vec<TcpStream>>>,
+    /// While the proxy listens: the flag that stops its accepting thread, and the thread.
+    listening: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+}
+
+impl Proxy {
+    /// A proxy to `upstream` listening on a free loopback port.
+    fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut proxy = Proxy {
+            port: listener.local_addr().unwrap().port(),
+            upstream,
+            links: Arc::default(),
+            listening: None,
+        };
+        proxy.listen(listener);
+        proxy
+    }
+
+    fn listen(&mut self, listener: TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (stopped, links, upstream) = (stop.clone(), self.links.clone(), self.upstream);
+        let accepting = thread::spawn(move || {
+            while !stopped.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => forward(client, upstream, &links),
+                    Err(err) if err.kind() == ErrorKind::WouldBlock => {
+                        thread::sleep(Duration::from_millis(5));
+                    }
+                    Err(err) => panic!("the proxy cannot accept: {err}"),
+                }
+            }
+            // The listener drops here: the port refuses connections from now on.
+        });
+        self.listening = Some((stop, accepting));
+    }
+
+    /// Goes down like a database server: the port refuses connections, and every open
+    /// connection is closed under its client.
+    fn stop(&mut self) {
+        self.go_down();
+        assert!(
+            TcpStream::connect(("127.0.0.1", self.port)).is_err(),
+            "the stopped proxy still accepts connections"
+        );
+    }
+
+    fn go_down(&mut self) {
+        if let Some((stop, accepting)) = self.listening.take() {
+            stop.store(true, Ordering::SeqCst);
+            let _ = accepting.join();
+        }
+        for socket in self.links.lock().unwrap().drain(..) {
+            let _ = socket.shutdown(Shutdown::Both);
+        }
+    }
+
+    /// Comes back: listens on the same port again.
+    fn restart(&mut self) {
+        assert!(self.listening.is_none(), "the proxy is already listening");
+        let started = Instant::now();
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)) {
+                Ok(listener) => break listener,
+                Err(err) if started.elapsed() < Duration::from_secs(5) => {
+                    eprintln!("faults: the proxy cannot listen again yet: {err}");
+                    thread::sleep(Duration::from_millis(100));
+                }
+                Err(err) => panic!("the proxy cannot listen on its port again: {err}"),
+            }
+        };
+        self.listen(listener);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.go_down();
+    }
+}
+
+/// Carries one client connection to a new connection to `upstream`, both ways, each way on
+/// its own thread; when either side closes, both are closed.
+fn forward(client: TcpStream, upstream: SocketAddr, links: &Mutex<Vec<TcpStream>>) {
+    let Ok(server) = TcpStream::connect_timeout(&upstream, Duration::from_secs(5)) else {
+        return;
+    };
+    client.set_nonblocking(false).unwrap();
+    for socket in [&client, &server] {
+        socket.set_nodelay(true).unwrap();
+    }
+    let mut links = links.lock().unwrap();
+    links.push(client.try_clone().unwrap());
+    links.push(server.try_clone().unwrap());
+    pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+    pipe(server, client);
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    thread::spawn(move || {
+        let _ = io::copy(&mut from, &mut to);
+        let _ = from.shutdown(Shutdown::Both);
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}
+
+// ------------------------------------------------------------------------- the app's process
+
+/// The app's process, killed when the test ends however it ends; its output goes to a file.
+struct Server {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(binary: &Path, app: &Path, port: u16, database_url: &str) -> Server {
+        let log = app.join("server.log");
+        let out = File::create(&log).unwrap();
+        let child = Command::new(binary)
+            .current_dir(app)
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .env("DATABASE_URL", database_url)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
+        Server { child, port, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Panics with the app's output if it has exited.
+    #[track_caller]
+    fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("the app exited ({status})\n{}", self.log());
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ------------------------------------------------------------------------------ HTTP client
+
+/// A client of the app that reports every status as an answer, never as an error.
+struct Site {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// What the app answered, and how long it took.
+struct Answer {
+    method: &'static str,
+    path: String,
+    status: u16,
+    content_type: String,
+    body: String,
+    took: Duration,
+}
+
+impl Answer {
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|err| {
+            panic!(
+                "{} {}: not JSON ({err}): {}",
+                self.method, self.path, self.body
+            )
+        })
+    }
+}
+
+impl Site {
+    fn new(port: u16) -> Site {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build();
+        Site {
+            base: format!("http://127.0.0.1:{port}"),
+            agent: ureq::Agent::new_with_config(config),
+        }
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        let started = Instant::now();
+        let response = self.agent.get(format!("{}{path}", self.base)).call();
+        Self::answer("GET", path, started, response)
+    }
+
+    fn post_json(&self, path: &str, body: &Value) -> Answer {
+        let started = Instant::now();
+        let response = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .send_json(body);
+        Self::answer("POST", path, started, response)
+    }
+
+    fn answer(
+        method: &'static str,
+        path: &str,
+        started: Instant,
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Answer {
+        let mut response =
+            response.unwrap_or_else(|err| panic!("{method} {path}: no answer: {err}"));
+        let body = response.body_mut().read_to_string().unwrap();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Answer {
+            method,
+            path: path.to_owned(),
+            status: response.status().as_u16(),
+            content_type,
+            body,
+            took: started.elapsed(),
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Integration tests: run the real `axgen` binary as a user would, and snapshot what it prints
+//! and what it generates. One test binary, one module per command.
+
+mod db;
+mod faults;
+mod fuzz;
+mod gen_schema;
+mod gen_web;
+mod new;
+mod readme;
+mod routes;
+mod spec;
+mod templates;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use axgen::plan::{ApplyOptions, Op, Plan};
+
+/// Every field type and modifier, and a Rust keyword as a field name: the spec the
+/// generator tests use.
+pub const ALL_FIELDS: &[&str] = &[
+    "title:string:unique",
+    "body:text",
+    "views:integer",
+    "priority:bigint:index",
+    "ratio:float",
+    "price:decimal:optional",
+    "published:boolean",
+    "day:date",
+    "starts_at:time",
+    "local_at:naive_datetime",
+    "sent_at:utc_datetime:optional",
+    "token:uuid:redact",
+    "data:binary:optional",
+    "meta:map",
+    "tags:array:string",
+    "scores:array:integer:optional",
+    "status:enum:draft:published",
+    "type:string:optional",
+    "author_id:references:users",
+];
+
+/// Settings shared by every snapshot: stored in the repository's `snapshots/` folder.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// A builder for one run of `axgen`, in the spirit of just's `Test` and uv's `uv_snapshot!`.
+pub struct Axgen {
+    command: assert_cmd::Command,
+    dir: PathBuf,
+}
+
+/// The result of a run: exit code and output, with the working folder replaced by `[DIR]`.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Axgen {
+    /// `axgen` run in `dir`, with no colour and no database URL from the caller's environment.
+    pub fn in_dir(dir: &Path) -> Axgen {
+        let mut command = assert_cmd::Command::cargo_bin("axgen").expect("the axgen binary");
+        command
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1")
+            .arg("--color=never");
+        Axgen {
+            command,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Axgen
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command.args(args);
+        self
+    }
+
+    /// Adds `--help`.
+    pub fn arg_help(self) -> Axgen {
+        self.args(["--help"])
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Axgen {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Runs to completion.
+    pub fn run(mut self) -> Run {
+        let output: Output = self.command.output().expect("running axgen");
+        let clean = |bytes: &[u8]| {
+            String::from_utf8_lossy(bytes).replace(&self.dir.display().to_string(), "[DIR]")
+        };
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: clean(&output.stdout),
+            stderr: clean(&output.stderr),
+        }
+    }
+}
+
+impl Run {
+    /// Exit code, stdout and stderr as one text, for snapshots.
+    pub fn transcript(&self) -> String {
+        format!(
+            "exit: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code,
+            code,
+            "unexpected exit code\n{}",
+            self.transcript()
+        );
+        self
+    }
+}
+
+/// Snapshots a run's exit code, stdout and stderr.
+#[macro_export]
+macro_rules! axgen_snapshot {
+    ($name:expr, $run:expr) => {
+        $crate::snapshot_settings().bind(|| insta::assert_snapshot!($name, $run.transcript()))
+    };
+}
+
+/// Every file below `dir` with its contents, sorted: proves a folder was left untouched.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The database server URLs from the environment, or a printed notice that tests needing them
+/// are skipped.
+pub fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("skipping: {var} is not set, so no server test runs");
+            None
+        }
+    }
+}
+
+/// The target folder shared by every generated app the tests build, so their dependencies
+/// compile once: `AXGEN_APPS_TARGET_DIR`, else `target/tmp/apps-target`.
+pub fn apps_target_dir() -> PathBuf {
+    std::env::var_os("AXGEN_APPS_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("apps-target"))
+}
+
+/// Runs `cargo ARGS` in a generated app with the shared target folder, and `DATABASE_URL`
+/// set to `database_url` (or removed); panics with cargo's output when it fails.
+///
+/// Runs one at a time: cargo names the artifacts of a root crate without its path, so two
+/// apps called `blog` built at once into the shared folder replace each other's library
+/// between one's build and its doctests.
+#[track_caller]
+pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // A test that failed while holding the lock poisons it; the next build is still sound.
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut command = std::process::Command::new(env!("CARGO"));
+    command
+        .current_dir(app)
+        .args(args)
+        .env("CARGO_TARGET_DIR", apps_target_dir());
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    let output = command.output().expect("running cargo");
+    assert!(
+        output.status.success(),
+        "`cargo {}` failed in {}\n{}\n{}",
+        args.join(" "),
+        app.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Formats, lints and tests the app; server databases run its tests when their URL is set.
+pub fn check_app(app: &Path, url_var: Option<&str>) {
+    cargo_in_app(app, &["fmt", "--check"], None);
+    cargo_in_app(
+        app,
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+        None,
+    );
+    match url_var {
+        None => cargo_in_app(app, &["test"], None),
+        Some(var) => match server_url(var) {
+            Some(url) => cargo_in_app(app, &["test"], Some(&url)),
+            None => cargo_in_app(app, &["build", "--tests"], None),
+        },
+    }
+}
+
+/// Applies `plan` under `dir` without printing.
+pub fn apply(dir: &Path, plan: &Plan) {
+    let printer = axgen::output::Printer::new(true, Default::default());
+    plan.apply(dir, ApplyOptions::default(), &printer).unwrap();
+}
+
+/// Every planned operation with its text, as one reviewable document.
+pub fn rendered(plan: &Plan) -> String {
+    let ops: String = plan
+        .ops
+        .iter()
+        .map(|op| match op {
+            Op::Create { path, contents } => format!("===== {} =====\n{contents}", path.display()),
+            Op::Inject { path, marker, text } => format!(
+                "===== {} (before `{marker}`) =====\n{text}\n",
+                path.display()
+            ),
+        })
+        .collect();
+    format!(
+        "{ops}===== next steps =====\n{}\n",
+        plan.next_steps.join("\n")
+    )
+}
