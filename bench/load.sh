@@ -23,8 +23,8 @@
 #                     axgen_bench_load_<pid> is created on it and dropped again
 #        AXGEN_APPS_TARGET_DIR  target folder shared by the app and baseline builds
 #                     (default target/tmp/apps-target)
-#        RUST_LOG     passed to the generated app; unset, it logs one line per request (its
-#                     default, info), into a file
+#        RUST_LOG     passed to the generated app; unset, its release build logs warnings and
+#                     its own info lines, not a line per request (RUST_LOG=info adds them)
 # Needs: wrk (installed with apt-get if missing), curl, python3, psql (for PostgreSQL).
 set -euo pipefail
 

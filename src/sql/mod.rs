@@ -249,9 +249,12 @@ pub struct Queries {
     pub page: [String; 2],
     pub insert: Insert,
     pub update: Update,
+    /// Whether `INSERT` and `UPDATE` give back the row with `RETURNING` (SQLite, PostgreSQL);
+    /// on MySQL the context reads it back with a second query.
+    pub returning: bool,
 }
 
-/// `INSERT INTO t (columns) VALUES (placeholders) [RETURNING id]`.
+/// `INSERT INTO t (columns) VALUES (placeholders)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Insert {
     pub columns: Vec<String>,
@@ -266,7 +269,7 @@ pub struct Insert {
 pub enum InsertId {
     /// The app generates a UUID and inserts it.
     Generated,
-    /// `RETURNING id` (SQLite, PostgreSQL).
+    /// The database's serial id, given back by `RETURNING` (SQLite, PostgreSQL).
     Returning,
     /// The driver's `last_insert_id()` (MySQL has no `RETURNING`).
     LastInsertId,
@@ -330,6 +333,7 @@ pub fn queries(resource: &Resource) -> Queries {
                 })
                 .collect(),
         },
+        returning: adapter != Adapter::Mysql,
     }
 }
 
@@ -455,6 +459,7 @@ mod tests {
         assert_eq!(q.insert.placeholders, ["$1", "$2", "$3", "$4"]);
         assert_eq!(q.update.id_placeholder, "$4");
         assert_eq!(q.insert.id, InsertId::Returning);
+        assert!(q.returning);
         let q = queries(&resource(Adapter::Mysql, &["title"], true));
         assert_eq!(
             q.insert.columns,
@@ -462,6 +467,7 @@ mod tests {
         );
         assert_eq!(q.insert.placeholders, ["?"; 4]);
         assert_eq!(q.insert.id, InsertId::Generated);
+        assert!(!q.returning, "MySQL has no RETURNING");
     }
 
     #[test]

@@ -206,14 +206,49 @@ pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
         None => command.env_remove("DATABASE_URL"),
     };
     let output = command.output().expect("running cargo");
-    assert!(
-        output.status.success(),
-        "`cargo {}` failed in {}\n{}\n{}",
-        args.join(" "),
-        app.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    if !output.status.success() {
+        // What says why: the failing tests and their panics at the end of stdout; the first
+        // compiler error and cargo's last words on stderr.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        panic!(
+            "`cargo {}` failed in {}\n{}\n{}\n[...]\n{}",
+            args.join(" "),
+            app.display(),
+            tail(&failures(&stdout), 80),
+            first_error(&stderr, 40),
+            tail(&stderr, 20)
+        );
+    }
+}
+
+/// `lines` lines of `stderr` from its first error on.
+fn first_error(stderr: &str, lines: usize) -> String {
+    let all: Vec<&str> = stderr.lines().collect();
+    let start = all
+        .iter()
+        .position(|line| line.starts_with("error"))
+        .unwrap_or(0);
+    all[start..]
+        .iter()
+        .take(lines)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `failures:` section of a test run's output, else the whole output.
+fn failures(stdout: &str) -> String {
+    match stdout.find("\nfailures:\n") {
+        Some(start) => stdout[start..].to_string(),
+        None => stdout.to_string(),
+    }
+}
+
+/// The last `lines` lines of `text`.
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Formats, lints and tests the app; server databases run its tests when their URL is set.
