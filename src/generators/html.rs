@@ -139,7 +139,7 @@ pub struct ReferenceOptions {
     /// The Rust type an id is read as: `i64`, `uuid::Uuid`, or `String` where the driver
     /// stores UUIDs as text.
     pub option_type: String,
-    /// The placeholder of the query's one parameter.
+    /// The placeholder of the query's one parameter, its `LIMIT`.
     pub param: String,
 }
 
@@ -155,7 +155,7 @@ impl ReferenceOptions {
             table: reference.table.clone(),
             options: [field.name.as_str(), "options"].join("_"),
             option_type,
-            param: sql::placeholder(adapter, 1),
+            param: sql::limit_placeholder(adapter, 1),
         })
     }
 }

@@ -245,7 +245,7 @@ pub struct Queries {
     pub columns: Vec<String>,
     /// The placeholder of a statement with one parameter.
     pub param: String,
-    /// The placeholders of a page: `LIMIT {0} OFFSET {1}`.
+    /// The placeholders of a page: `LIMIT {0} OFFSET {1}`; see [`limit_placeholder`].
     pub page: [String; 2],
     pub insert: Insert,
     pub update: Update,
@@ -314,7 +314,7 @@ pub fn queries(resource: &Resource) -> Queries {
     Queries {
         columns,
         param: placeholder(adapter, 1),
-        page: [placeholder(adapter, 1), placeholder(adapter, 2)],
+        page: [limit_placeholder(adapter, 1), limit_placeholder(adapter, 2)],
         insert: Insert {
             placeholders: (1..=insert_columns.len())
                 .map(|n| placeholder(adapter, n))
@@ -342,6 +342,17 @@ fn insert_id(adapter: Adapter, binary_id: bool) -> InsertId {
         _ if binary_id => InsertId::Generated,
         Adapter::Mysql => InsertId::LastInsertId,
         Adapter::Sqlite | Adapter::Postgres => InsertId::Returning,
+    }
+}
+
+/// The `n`th (from 1) bound parameter as a `LIMIT` or `OFFSET` value. SQLite's planner reads
+/// the value bound to a bare `LIMIT ?`, so it re-prepares the statement at every execution
+/// (measured: a third of the JSON index's throughput); `CAST(? AS INTEGER)` is planned
+/// without looking at the value.
+pub fn limit_placeholder(adapter: Adapter, n: usize) -> String {
+    match adapter {
+        Adapter::Sqlite => "CAST(? AS INTEGER)".to_string(),
+        Adapter::Postgres | Adapter::Mysql => placeholder(adapter, n),
     }
 }
 
@@ -468,6 +479,12 @@ mod tests {
         assert_eq!(q.insert.placeholders, ["?"; 4]);
         assert_eq!(q.insert.id, InsertId::Generated);
         assert!(!q.returning, "MySQL has no RETURNING");
+        assert_eq!(q.page, ["?", "?"]);
+        let q = queries(&resource(Adapter::Sqlite, &["title"], false));
+        assert_eq!(
+            q.page, ["CAST(? AS INTEGER)"; 2],
+            "a bare LIMIT ? is re-planned"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! tests and lint clean on every database.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use axgen::cli::{Adapter, GenOptions};
 use axgen::generators::context::{self, ContextOptions};
@@ -591,10 +591,10 @@ fn references_to_ids_of_another_type_are_refused() {
 
 /// `axgen new`, then a parent, the all-types resource and a second schema of its context,
 /// each with `gen context`; then the app's own formatting, lints and tests.
-fn generate_app(adapter: &str, binary_id: bool) -> tempfile::TempDir {
+fn generate_app(name: &str, adapter: &str, binary_id: bool) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    axgen(dir.path(), &["new", "blog", "--database", adapter], 0);
-    let app = dir.path().join("blog");
+    axgen(dir.path(), &["new", name, "--database", adapter], 0);
+    let app = dir.path().join(name);
     let extra: &[&str] = if binary_id { &["--binary-id"] } else { &[] };
     for (context, schema, plural, list) in [
         ("Accounts", "User", "users", USER_FIELDS),
@@ -606,22 +606,31 @@ fn generate_app(adapter: &str, binary_id: bool) -> tempfile::TempDir {
         args.extend_from_slice(extra);
         axgen(&app, &args, 0);
     }
-    dir
+    (dir, app)
 }
 
 /// The apps `gen context` extends format, lint and test clean on every database.
 #[test]
 fn generated_contexts_build_test_and_lint_clean() {
-    let variants: [(&str, bool, Option<&str>); 4] = [
-        ("sqlite", false, None),
-        ("sqlite", true, None),
-        ("postgres", false, Some("AXGEN_TEST_POSTGRES_URL")),
-        ("mysql", true, Some("AXGEN_TEST_MYSQL_URL")),
+    let variants: [(&str, &str, bool, Option<&str>); 4] = [
+        ("contexts_sqlite", "sqlite", false, None),
+        ("contexts_sqlite_uuid", "sqlite", true, None),
+        (
+            "contexts_postgres",
+            "postgres",
+            false,
+            Some("AXGEN_TEST_POSTGRES_URL"),
+        ),
+        (
+            "contexts_mysql",
+            "mysql",
+            true,
+            Some("AXGEN_TEST_MYSQL_URL"),
+        ),
     ];
     eprintln!("generated apps build in {}", apps_target_dir().display());
-    for (adapter, binary_id, url_var) in variants {
-        let dir = generate_app(adapter, binary_id);
-        let app = dir.path().join("blog");
+    for (name, adapter, binary_id, url_var) in variants {
+        let (_dir, app) = generate_app(name, adapter, binary_id);
         check_app(&app, url_var);
     }
 }

@@ -155,11 +155,16 @@ fn axgen(dir: &Path, args: &[&str], code: i32) -> crate::Run {
 
 /// A new app made by `axgen new blog` in a temporary folder, and its root.
 fn new_app(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    new_app_named("blog", extra)
+}
+
+/// `axgen new NAME`; apps that are built need a name of their own (see `cargo_in_app`).
+fn new_app_named(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let mut args = vec!["new", "blog"];
+    let mut args = vec!["new", name];
     args.extend_from_slice(extra);
     axgen(dir.path(), &args, 0);
-    let app = dir.path().join("blog");
+    let app = dir.path().join(name);
     (dir, app)
 }
 
@@ -368,8 +373,8 @@ fn no_context_adds_a_web_layer_to_an_existing_context() {
 
 /// `axgen new`, then a parent, the all-types resource (html), a second resource of its
 /// context (json) and the seed document's videos (html), each generated as a user would.
-fn generate_app(adapter: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let (dir, app) = new_app(&["--database", adapter]);
+fn generate_app(name: &str, adapter: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let (dir, app) = new_app_named(name, &["--database", adapter]);
     let users = ["gen", "html", "Accounts", "User", "users"];
     let posts = ["gen", "html", "Blog", "Post", "posts"];
     let comments = ["gen", "json", "Blog", "Comment", "comments"];
@@ -397,15 +402,30 @@ fn generate_app(adapter: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
 /// `axgen db setup`.
 #[test]
 fn generated_web_apps_build_test_and_lint_clean() {
-    let variants: [(&str, &[&str], Option<&str>); 4] = [
-        ("sqlite", &[], None),
-        ("sqlite", &["--binary-id", "--web", "Admin"], None),
-        ("postgres", &[], Some("AXGEN_TEST_POSTGRES_URL")),
-        ("mysql", &["--binary-id"], Some("AXGEN_TEST_MYSQL_URL")),
+    let variants: [(&str, &str, &[&str], Option<&str>); 4] = [
+        ("web_sqlite", "sqlite", &[], None),
+        (
+            "web_admin_uuid",
+            "sqlite",
+            &["--binary-id", "--web", "Admin"],
+            None,
+        ),
+        (
+            "web_postgres",
+            "postgres",
+            &[],
+            Some("AXGEN_TEST_POSTGRES_URL"),
+        ),
+        (
+            "web_mysql",
+            "mysql",
+            &["--binary-id"],
+            Some("AXGEN_TEST_MYSQL_URL"),
+        ),
     ];
     eprintln!("generated apps build in {}", apps_target_dir().display());
-    for (adapter, extra, url_var) in variants {
-        let (_dir, app) = generate_app(adapter, extra);
+    for (name, adapter, extra, url_var) in variants {
+        let (_dir, app) = generate_app(name, adapter, extra);
         if url_var.is_none() {
             let run = Axgen::in_dir(&app).args(["db", "setup"]).run();
             run.assert_code(0);
@@ -418,7 +438,7 @@ fn generated_web_apps_build_test_and_lint_clean() {
 /// The seed document's example, as is.
 #[test]
 fn the_seed_documents_example_works() {
-    let (_dir, app) = new_app(&[]);
+    let (_dir, app) = new_app_named("seed_example", &[]);
     axgen(
         &app,
         &[

@@ -186,16 +186,38 @@ pub fn apps_target_dir() -> PathBuf {
 /// Runs `cargo ARGS` in a generated app with the shared target folder, and `DATABASE_URL`
 /// set to `database_url` (or removed); panics with cargo's output when it fails.
 ///
-/// Runs one at a time: cargo names the artifacts of a root crate without its path, so two
-/// apps called `blog` built at once into the shared folder replace each other's library
-/// between one's build and its doctests.
+/// Cargo names the artifacts of a root crate without its path, and stores the paths of its
+/// sources relative to the crate: two apps of one name in the shared folder take each other's
+/// artifacts, and an app whose files are older than the other's build is taken as built
+/// (its tests then link the other app's library). So every app built here has a name of its
+/// own, which this checks, and builds run one at a time.
 #[track_caller]
 pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    static BUILT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
     // A test that failed while holding the lock poisons it; the next build is still sound.
     let _turn = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    {
+        let mut built = BUILT
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(other) = built
+            .iter()
+            .find(|other| other.file_name() == app.file_name() && *other != app)
+        {
+            panic!(
+                "{} has the name of {}, built before it into the same target folder; \
+                 give each built app a name of its own",
+                app.display(),
+                other.display()
+            );
+        }
+        if !built.iter().any(|other| other == app) {
+            built.push(app.to_path_buf());
+        }
+    }
     let mut command = std::process::Command::new(env!("CARGO"));
     command
         .current_dir(app)

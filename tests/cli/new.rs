@@ -160,20 +160,25 @@ fn path_puts_the_app_elsewhere() {
 /// The apps `new` makes build, pass their own tests, and are clean under clippy and rustfmt.
 #[test]
 fn new_apps_build_test_and_lint_clean() {
-    let variants: [(&str, &[&str], Option<&str>); 4] = [
-        ("sqlite", &[], None),
-        ("sqlite", &["--no-html"], None),
-        ("postgres", &[], Some("AXGEN_TEST_POSTGRES_URL")),
-        ("mysql", &[], Some("AXGEN_TEST_MYSQL_URL")),
+    let variants: [(&str, &str, &[&str], Option<&str>); 4] = [
+        ("new_sqlite", "sqlite", &[], None),
+        ("new_api", "sqlite", &["--no-html"], None),
+        (
+            "new_postgres",
+            "postgres",
+            &[],
+            Some("AXGEN_TEST_POSTGRES_URL"),
+        ),
+        ("new_mysql", "mysql", &[], Some("AXGEN_TEST_MYSQL_URL")),
     ];
-    for (adapter, extra, url_var) in variants {
+    for (name, adapter, extra, url_var) in variants {
         let dir = tempfile::tempdir().unwrap();
         let run = Axgen::in_dir(dir.path())
-            .args(["new", "blog", "--database", adapter])
+            .args(["new", name, "--database", adapter])
             .args(extra)
             .run();
         run.assert_code(0);
-        let app = dir.path().join("blog");
+        let app = dir.path().join(name);
         check_app(&app, url_var);
     }
 }
