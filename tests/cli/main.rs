@@ -193,30 +193,25 @@ pub fn apps_target_dir() -> PathBuf {
 /// own, which this checks, and builds run one at a time.
 #[track_caller]
 pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // The apps built so far; holding it is a build's turn. A test that failed while holding
+    // it poisons it; the next build is still sound.
     static BUILT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-    // A test that failed while holding the lock poisons it; the next build is still sound.
-    let _turn = ONE_AT_A_TIME
+    let mut built = BUILT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(other) = built
+        .iter()
+        .find(|other| other.file_name() == app.file_name() && *other != app)
     {
-        let mut built = BUILT
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(other) = built
-            .iter()
-            .find(|other| other.file_name() == app.file_name() && *other != app)
-        {
-            panic!(
-                "{} has the name of {}, built before it into the same target folder; \
-                 give each built app a name of its own",
-                app.display(),
-                other.display()
-            );
-        }
-        if !built.iter().any(|other| other == app) {
-            built.push(app.to_path_buf());
-        }
+        panic!(
+            "{} has the name of {}, built before it into the same target folder; \
+             give each built app a name of its own",
+            app.display(),
+            other.display()
+        );
+    }
+    if !built.iter().any(|other| other == app) {
+        built.push(app.to_path_buf());
     }
     let mut command = std::process::Command::new(env!("CARGO"));
     command
@@ -237,7 +232,7 @@ pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
             "`cargo {}` failed in {}\n{}\n{}\n[...]\n{}",
             args.join(" "),
             app.display(),
-            tail(&failures(&stdout), 80),
+            tail(failures(&stdout), 80),
             first_error(&stderr, 40),
             tail(&stderr, 20)
         );
@@ -251,20 +246,14 @@ fn first_error(stderr: &str, lines: usize) -> String {
         .iter()
         .position(|line| line.starts_with("error"))
         .unwrap_or(0);
-    all[start..]
-        .iter()
-        .take(lines)
-        .copied()
-        .collect::<Vec<_>>()
-        .join("\n")
+    all[start..(start + lines).min(all.len())].join("\n")
 }
 
 /// The `failures:` section of a test run's output, else the whole output.
-fn failures(stdout: &str) -> String {
-    match stdout.find("\nfailures:\n") {
-        Some(start) => stdout[start..].to_string(),
-        None => stdout.to_string(),
-    }
+fn failures(stdout: &str) -> &str {
+    stdout
+        .find("\nfailures:\n")
+        .map_or(stdout, |start| &stdout[start..])
 }
 
 /// The last `lines` lines of `text`.
