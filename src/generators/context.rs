@@ -53,8 +53,8 @@ pub struct TestModel<'a> {
     /// Whether tests can make a second row from the update params (and the first row's
     /// references): no unique field, or `unique_update_test`.
     pub two_rows: bool,
-    /// The values of redacted string and text fields in valid params, as Rust string
-    /// literals: `Debug` and list pages never show them.
+    /// The values of redacted string, text and UUID fields in valid params, as Rust string
+    /// literals: `Debug`, list pages and logs never show them.
     pub hidden: Vec<String>,
 }
 
@@ -231,7 +231,7 @@ pub fn test_model<'a>(model: &'a Model<'a>, root: &Path) -> Result<TestModel<'a>
     let hidden = resource
         .fields
         .iter()
-        .filter(|f| f.redact && matches!(f.kind.as_str(), "string" | "text"))
+        .filter(|f| f.redact && matches!(f.kind.as_str(), "string" | "text" | "uuid"))
         .map(|f| serde_json::Value::from(f.test.create_form.as_str()).to_string())
         .collect();
     Ok(TestModel {

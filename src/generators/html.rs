@@ -327,8 +327,8 @@ struct TestModel<'a> {
     creatable: bool,
     /// A text that pages show as it was entered, as a Rust string literal: `"some title"`.
     shown: Option<String>,
-    /// The values of redacted text fields, as Rust string literals: list pages never show
-    /// them.
+    /// The values of redacted text and UUID fields, as Rust string literals: list pages and
+    /// logs never show them.
     hidden: Vec<String>,
     /// Whether tests can make a second row (for pagination): see
     /// [`context::TestModel::two_rows`].

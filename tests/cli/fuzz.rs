@@ -259,12 +259,12 @@ async fn assert_sql_accepted(
         .collect();
     script.extend(pairs.iter().map(|(up, _)| up.clone()));
     script.extend(pairs.iter().rev().map(|(_, down)| down.clone()));
-    match adapter {
+    let result = match adapter {
         Adapter::Sqlite => {
             let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
                 .await
                 .unwrap();
-            execute_all(&mut conn, &script).await;
+            execute_all(&mut conn, &script).await
         }
         Adapter::Postgres => {
             let url = server.unwrap();
@@ -275,10 +275,12 @@ async fn assert_sql_accepted(
             conn.execute(AssertSqlSafe(format!("SET search_path TO {name}")))
                 .await
                 .unwrap();
-            execute_all(&mut conn, &script).await;
+            // The schema goes before a refusal fails the case, so none is left behind.
+            let result = execute_all(&mut conn, &script).await;
             conn.execute(AssertSqlSafe(format!("DROP SCHEMA {name} CASCADE")))
                 .await
                 .unwrap();
+            result
         }
         Adapter::Mysql => {
             let url = server.unwrap();
@@ -289,15 +291,20 @@ async fn assert_sql_accepted(
             conn.execute(AssertSqlSafe(format!("USE {name}")))
                 .await
                 .unwrap();
-            execute_all(&mut conn, &script).await;
+            let result = execute_all(&mut conn, &script).await;
             conn.execute(AssertSqlSafe(format!("DROP DATABASE {name}")))
                 .await
                 .unwrap();
+            result
         }
+    };
+    if let Err(refusal) = result {
+        panic!("{refusal}");
     }
 }
 
-async fn execute_all<C>(conn: &mut C, script: &[String])
+/// Runs `script` in order; the first statement the database refuses, with its error.
+async fn execute_all<C>(conn: &mut C, script: &[String]) -> Result<(), String>
 where
     for<'c> &'c mut C: Executor<'c>,
 {
@@ -306,9 +313,12 @@ where
             .execute(&mut *conn)
             .await
         {
-            panic!("the database refused the generated SQL: {err}\n{sql}");
+            return Err(format!(
+                "the database refused the generated SQL: {err}\n{sql}"
+            ));
         }
     }
+    Ok(())
 }
 
 /// One case: nothing panics; an accepted spec's plans parse and migrate. Returns whether the

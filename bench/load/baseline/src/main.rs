@@ -2,14 +2,17 @@
 //! bench/load.sh generates: what this stack can do with no layers, logging or changesets,
 //! so the generated routes have a limit to be measured against.
 //!
-//! `GET /api/items/{id}`, `GET /api/items` (the first 20, by id) and `POST /api/items`
-//! (body `{"item": {"name": ..., "price": ...}}`; 201 + `Location`), on `DATABASE_URL`
+//! `GET /api/items/{id}`, `GET /api/items?page=&limit=` (20 by default, by id, with the
+//! same SQL as the generated context's page query, LIMIT and OFFSET bound as parameters),
+//! `POST /api/items` (body `{"item": {"name": ..., "price": ...}}`; 201 + `Location`) and,
+//! to show what those parameters cost, `GET /fixed/items` (the first 20 with `LIMIT 20`
+//! written into the SQL), on `DATABASE_URL`
 //! (`sqlite:` or `postgres:`), served on `HOST`:`PORT`. Pools use sqlx's defaults, and SQLite
 //! opens in WAL mode with `synchronous = NORMAL`, like the generated app's.
 
 use std::str::FromStr;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
@@ -33,6 +36,27 @@ struct Item {
 struct Data<T> {
     data: T,
 }
+
+/// `?page=&limit=` of the index: 20 rows by default, 100 at most, as in the generated API.
+#[derive(Deserialize)]
+struct Paging {
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+impl Paging {
+    fn limit_offset(&self) -> (i64, i64) {
+        let limit = self.limit.filter(|limit| *limit > 0).unwrap_or(20).min(100);
+        let page = self.page.filter(|page| *page > 0).unwrap_or(1);
+        (limit, (page - 1) * limit)
+    }
+}
+
+/// The first page with its size written into the SQL: not what a paginated index can do
+/// (its LIMIT and OFFSET are parameters), measured beside it to show what the parameters
+/// cost on each database.
+const FIXED_FIRST_PAGE: &str =
+    "SELECT id, name, price, inserted_at, updated_at FROM items ORDER BY id LIMIT 20";
 
 #[derive(Deserialize)]
 struct Params {
@@ -69,6 +93,7 @@ mod sqlite {
         Router::new()
             .route("/api/items", get(index).post(create))
             .route("/api/items/{id}", get(show))
+            .route("/fixed/items", get(fixed_first_page))
             .with_state(db)
     }
 
@@ -86,13 +111,32 @@ mod sqlite {
         Ok(Json(Data { data: item }))
     }
 
-    async fn index(State(db): State<SqlitePool>) -> Result<Json<Data<Vec<Item>>>, Response> {
+    async fn index(
+        State(db): State<SqlitePool>,
+        Query(paging): Query<Paging>,
+    ) -> Result<Json<Data<Vec<Item>>>, Response> {
+        let (limit, offset) = paging.limit_offset();
+        // CAST: SQLite re-prepares a statement whose LIMIT is a bare parameter at every
+        // execution (see the generated context's comment).
         let items = sqlx::query_as(
-            "SELECT id, name, price, inserted_at, updated_at FROM items ORDER BY id LIMIT 20",
+            "SELECT id, name, price, inserted_at, updated_at FROM items ORDER BY id \
+             LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)",
         )
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&db)
         .await
         .map_err(failure)?;
+        Ok(Json(Data { data: items }))
+    }
+
+    async fn fixed_first_page(
+        State(db): State<SqlitePool>,
+    ) -> Result<Json<Data<Vec<Item>>>, Response> {
+        let items = sqlx::query_as(FIXED_FIRST_PAGE)
+            .fetch_all(&db)
+            .await
+            .map_err(failure)?;
         Ok(Json(Data { data: items }))
     }
 
@@ -123,6 +167,7 @@ mod postgres {
         Router::new()
             .route("/api/items", get(index).post(create))
             .route("/api/items/{id}", get(show))
+            .route("/fixed/items", get(fixed_first_page))
             .with_state(db)
     }
 
@@ -140,13 +185,28 @@ mod postgres {
         Ok(Json(Data { data: item }))
     }
 
-    async fn index(State(db): State<PgPool>) -> Result<Json<Data<Vec<Item>>>, Response> {
+    async fn index(
+        State(db): State<PgPool>,
+        Query(paging): Query<Paging>,
+    ) -> Result<Json<Data<Vec<Item>>>, Response> {
+        let (limit, offset) = paging.limit_offset();
         let items = sqlx::query_as(
-            "SELECT id, name, price, inserted_at, updated_at FROM items ORDER BY id LIMIT 20",
+            "SELECT id, name, price, inserted_at, updated_at FROM items ORDER BY id \
+             LIMIT $1 OFFSET $2",
         )
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&db)
         .await
         .map_err(failure)?;
+        Ok(Json(Data { data: items }))
+    }
+
+    async fn fixed_first_page(State(db): State<PgPool>) -> Result<Json<Data<Vec<Item>>>, Response> {
+        let items = sqlx::query_as(FIXED_FIRST_PAGE)
+            .fetch_all(&db)
+            .await
+            .map_err(failure)?;
         Ok(Json(Data { data: items }))
     }
 
