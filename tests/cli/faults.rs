@@ -426,9 +426,15 @@ struct Proxy {
 }
 
 impl Proxy {
-    /// A proxy to `upstream` listening on a free loopback port.
+    /// A proxy to `upstream` listening on a free loopback port below the ephemeral range.
+    ///
+    /// While the proxy is down its port is free. A port from `bind(0)` is one the kernel
+    /// also hands out as the source port of outgoing connections (and to other `bind(0)`s),
+    /// so in that window another test's connection could take it: the proxy could not
+    /// listen again, or a connection to it would reach that socket. Below the range, only
+    /// an explicit bind to that very port can.
     fn start(upstream: SocketAddr) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = bind_below_ephemeral_ports();
         let mut proxy = Proxy {
             port: listener.local_addr().unwrap().port(),
             upstream,
@@ -494,6 +500,24 @@ impl Proxy {
         };
         self.listen(listener);
     }
+}
+
+/// A loopback listener on a free port under the kernel's ephemeral range (32768 by default,
+/// `/proc/sys/net/ipv4/ip_local_port_range`), from 10000 up; each test process starts at its
+/// own place, so tests running at once seldom try the same ports.
+fn bind_below_ephemeral_ports() -> TcpListener {
+    let first_ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let ports = 10_000..first_ephemeral.max(10_100);
+    let count = usize::from(ports.end - ports.start);
+    let start =
+        (std::process::id() as usize * 7919 + NEXT.fetch_add(1, Ordering::SeqCst) * 97) % count;
+    (0..count)
+        .map(|step| ports.start + ((start + step) % count) as u16)
+        .find_map(|port| TcpListener::bind(("127.0.0.1", port)).ok())
+        .expect("a free loopback port below the ephemeral range")
 }
 
 impl Drop for Proxy {
