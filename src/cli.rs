@@ -285,12 +285,8 @@ pub struct MigrateArgs {
     /// Apply every pending migration (the default).
     #[arg(long, group = "target")]
     pub all: bool,
-    /// Print the SQL of each migration as it runs.
-    #[arg(long)]
-    pub log_sql: bool,
-    /// Print what would run, change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub show: ShowArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -304,6 +300,13 @@ pub struct RollbackArgs {
     /// Revert every applied migration.
     #[arg(long, group = "target")]
     pub all: bool,
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+/// The output flags `migrate` and `rollback` share.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ShowArgs {
     /// Print the SQL of each migration as it runs.
     #[arg(long)]
     pub log_sql: bool,

@@ -5,7 +5,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use anyhow::{Context as _, Result};
 
 use super::{App, migrate, seed};
-use crate::cli::{MigrateArgs, SeedArgs};
+use crate::cli::{MigrateArgs, SeedArgs, ShowArgs};
 use crate::error::UsageError;
 use crate::output::Printer;
 
@@ -42,8 +42,7 @@ pub async fn setup(app: &App, printer: &Printer) -> Result<()> {
         step: None,
         to: None,
         all: true,
-        log_sql: false,
-        dry_run: false,
+        show: ShowArgs::default(),
     };
     migrate::up(app, &all, printer).await?;
     let defaults = SeedArgs {

@@ -11,26 +11,15 @@ use sqlx::mysql::MySqlConnection;
 use super::conn::{Conn, Db, each_db};
 use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
 use super::{App, duration};
-use crate::cli::{Adapter, MigrateArgs, RollbackArgs};
+use crate::cli::{Adapter, MigrateArgs, RollbackArgs, ShowArgs};
 use crate::error::UsageError;
 use crate::output::Printer;
-
-/// What `--log-sql` and `--dry-run` ask for.
-#[derive(Debug, Clone, Copy)]
-struct Show {
-    log_sql: bool,
-    dry_run: bool,
-}
 
 /// `axgen migrate`: applies pending migrations in version order.
 pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> {
     let reach = migrate_reach(args)?;
-    let show = Show {
-        log_sql: args.log_sql,
-        dry_run: args.dry_run,
-    };
     let (files, mut conn) = open(app).await?;
-    let result = apply_pending(&mut conn.db(), &files, reach, show, printer).await;
+    let result = apply_pending(&mut conn.db(), &files, reach, args.show, printer).await;
     conn.close().await;
     result
 }
@@ -38,12 +27,8 @@ pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> 
 /// `axgen rollback`: reverts applied migrations, newest first.
 pub async fn down(app: &App, args: &RollbackArgs, printer: &Printer) -> Result<()> {
     let reach = rollback_reach(args)?;
-    let show = Show {
-        log_sql: args.log_sql,
-        dry_run: args.dry_run,
-    };
     let (files, mut conn) = open(app).await?;
-    let result = revert_applied(&mut conn.db(), &files, reach, show, printer).await;
+    let result = revert_applied(&mut conn.db(), &files, reach, args.show, printer).await;
     conn.close().await;
     result
 }
@@ -136,7 +121,7 @@ async fn apply_pending(
     db: &mut Db<'_>,
     files: &[MigrationFile],
     reach: Reach,
-    show: Show,
+    show: ShowArgs,
     printer: &Printer,
 ) -> Result<()> {
     let applied = applied_under_lock(db, show.dry_run).await?;
@@ -170,7 +155,7 @@ async fn apply_pending(
 async fn finish(
     db: &mut Db<'_>,
     printer: &Printer,
-    show: Show,
+    show: ShowArgs,
     count: usize,
     verb: &str,
 ) -> Result<()> {
@@ -188,7 +173,14 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-fn announce(printer: &Printer, version: i64, name: &str, way: &str, sql: &Migration, show: Show) {
+fn announce(
+    printer: &Printer,
+    version: i64,
+    name: &str,
+    way: &str,
+    sql: &Migration,
+    show: ShowArgs,
+) {
     let verb = if show.dry_run { "Would run" } else { "Running" };
     printer.line(&format!("== {verb} {version} {name} ({way})"));
     if show.log_sql {
@@ -307,7 +299,7 @@ async fn revert_applied(
     db: &mut Db<'_>,
     files: &[MigrationFile],
     reach: Reach,
-    show: Show,
+    show: ShowArgs,
     printer: &Printer,
 ) -> Result<()> {
     let applied = applied_under_lock(db, show.dry_run).await?;
@@ -384,8 +376,7 @@ mod tests {
             step: None,
             to: None,
             all: false,
-            log_sql: false,
-            dry_run: false,
+            show: ShowArgs::default(),
         };
         assert_eq!(rollback_reach(&args).unwrap(), Reach::Step(1));
         let zero = RollbackArgs {

@@ -247,6 +247,8 @@ pub struct Queries {
     pub param: String,
     /// The placeholders of a page: `LIMIT {0} OFFSET {1}`; see [`limit_placeholder`].
     pub page: [String; 2],
+    /// Whether `page` casts its placeholders (SQLite), which the context explains in a comment.
+    pub page_casts: bool,
     pub insert: Insert,
     pub update: Update,
     /// Whether `INSERT` and `UPDATE` give back the row with `RETURNING` (SQLite, PostgreSQL);
@@ -315,6 +317,7 @@ pub fn queries(resource: &Resource) -> Queries {
         columns,
         param: placeholder(adapter, 1),
         page: [limit_placeholder(adapter, 1), limit_placeholder(adapter, 2)],
+        page_casts: adapter == Adapter::Sqlite,
         insert: Insert {
             placeholders: (1..=insert_columns.len())
                 .map(|n| placeholder(adapter, n))
@@ -480,11 +483,13 @@ mod tests {
         assert_eq!(q.insert.id, InsertId::Generated);
         assert!(!q.returning, "MySQL has no RETURNING");
         assert_eq!(q.page, ["?", "?"]);
+        assert!(!q.page_casts);
         let q = queries(&resource(Adapter::Sqlite, &["title"], false));
         assert_eq!(
             q.page, ["CAST(? AS INTEGER)"; 2],
             "a bare LIMIT ? is re-planned"
         );
+        assert!(q.page_casts, "the context explains the casts");
     }
 
     #[test]
