@@ -1,10 +1,13 @@
-//! Fuzzing the spec parser and the whole plan builder with proptest (cargo-fuzz needs a nightly
-//! toolchain, which this project's machines cannot fetch): every spec the parser accepts gives
+//! Fuzzing the spec parser and the whole plan builder with proptest: every spec the parser accepts gives
 //! a `gen html` and a `gen json` plan whose Rust files parse with `syn` and whose migration the
 //! target database accepts, up and then down, in an empty database. Cases run against SQLite
 //! always, and PostgreSQL and MariaDB when their test URLs are set. `AXGEN_FUZZ_CASES` sets the
 //! number of cases (default 48, a bounded run for CI); failing inputs are kept by proptest in
 //! `tests/proptest-regressions/fuzz.txt` and replayed first on every later run.
+//!
+//! Beside it, the coverage-guided `gen` target of `cargo fuzz` (`fuzz/`, run for a bounded time
+//! by `.ci/run`); its seeds and the inputs it has failed on are replayed here through the same
+//! checks.
 
 use std::fs;
 use std::path::Path;
@@ -18,6 +21,9 @@ use axgen::spec;
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
+
+#[path = "../../fuzz/src/lib.rs"]
+mod gen_target;
 use proptest::test_runner::{TestCaseError, TestRunner};
 use sqlx::{AssertSqlSafe, Connection, Executor};
 
@@ -165,28 +171,6 @@ fn adapters() -> Vec<(Adapter, Option<String>)> {
         }
     }
     list
-}
-
-/// The smallest app the generators write into.
-fn bare_app(adapter: Adapter) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    };
-    write(
-        "axgen.toml",
-        &format!("[app]\nname = \"fuzz\"\n\n[database]\nadapter = \"{adapter}\"\nurl = \"x\"\n"),
-    );
-    write("src/lib.rs", "pub mod db;\n// axgen:contexts\n");
-    write(
-        "src/web/mod.rs",
-        "pub mod api;\n// axgen:controllers\n\nfn f() {\n    let _ = r()\n        // axgen:routes\n        ;\n    let _ = r()\n        // axgen:api-routes\n        ;\n}\n",
-    );
-    write("src/web/api/mod.rs", "// axgen:api-controllers\n");
-    fs::create_dir_all(dir.path().join("migrations")).unwrap();
-    dir
 }
 
 /// Every `.rs` file below `dir` parses as Rust.
@@ -341,7 +325,7 @@ fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCas
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
     for (adapter, server) in adapters() {
         let resource = spec.resolve(adapter);
-        let app = bare_app(adapter);
+        let app = gen_target::bare_app(adapter);
         let target = Target {
             root: app.path(),
             app: "fuzz",
@@ -410,5 +394,28 @@ fn accepted_specs_give_plans_that_parse_and_migrate() {
         accepted * 5 >= cases() as usize,
         "only {accepted} of {} random specs were accepted: the strategy no longer reaches the plan builder",
         cases()
+    );
+}
+
+/// The `gen` fuzz target's seeds (`fuzz/seeds/gen`) and every input it has failed on
+/// (`fuzz/regressions/gen`) pass its checks.
+#[test]
+fn kept_fuzz_inputs_pass_the_fuzz_target_checks() {
+    let checker = gen_target::Checker::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut checked = 0;
+    for dir in ["seeds/gen", "regressions/gen"] {
+        for entry in fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let outcome = checker.check(&fs::read(&path).unwrap());
+            eprintln!("{}: {outcome:?}", path.display());
+            if outcome == gen_target::Outcome::Checked {
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        checked >= 9,
+        "only {checked} seeds reached the plan builder: the checks refuse valid commands"
     );
 }
