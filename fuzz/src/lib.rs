@@ -21,7 +21,7 @@ use axgen::spec;
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use clap::Parser;
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::{AssertSqlSafe, Connection, Executor};
 
 /// What became of one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,9 +123,18 @@ impl Checker {
             if *adapter == Adapter::Sqlite
                 && let (Some(up), Some(down)) = (up, down)
             {
-                let parents = parent_tables(&resource);
-                let script = parents.iter().map(String::as_str).chain([&*up, &*down]);
-                if let Err(err) = self.runtime.block_on(run_on_sqlite(script)) {
+                let mut script: Vec<String> = referenced_tables(&resource)
+                    .iter()
+                    .map(|table| parent_table(*adapter, resource.binary_id, table))
+                    .collect();
+                script.extend([up, down]);
+                let result = self.runtime.block_on(async {
+                    let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+                        .await
+                        .map_err(|err| err.to_string())?;
+                    execute_all(&mut conn, &script).await
+                });
+                if let Err(err) = result {
                     panic!("SQLite refused the migration of `{text}`: {err}");
                 }
             }
@@ -155,38 +164,46 @@ impl Checker {
     }
 }
 
-/// The tables the resource references, but for itself (its migration makes that one), as
-/// SQLite `CREATE TABLE` statements with the id type the resource uses.
-fn parent_tables(resource: &axgen::spec::Resource) -> Vec<String> {
-    let id = if resource.binary_id {
-        "TEXT PRIMARY KEY"
-    } else {
-        "INTEGER PRIMARY KEY AUTOINCREMENT"
-    };
-    let mut tables: Vec<&str> = resource
+/// The tables `resource` references, but for itself (its migration makes that one), each once.
+pub fn referenced_tables(resource: &axgen::spec::Resource) -> Vec<String> {
+    let mut tables: Vec<String> = resource
         .fields
         .iter()
-        .filter_map(|f| f.references.as_ref().map(|r| r.table.as_str()))
+        .filter_map(|f| f.references.as_ref().map(|r| r.table.clone()))
         .filter(|table| *table != resource.table)
         .collect();
     tables.sort();
     tables.dedup();
     tables
-        .into_iter()
-        .map(|table| format!("CREATE TABLE {table} (id {id})"))
-        .collect()
 }
 
-/// Runs the statements in order in a new in-memory database.
-async fn run_on_sqlite<'a>(script: impl Iterator<Item = &'a str>) -> Result<(), String> {
-    let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
-        .await
-        .map_err(|err| err.to_string())?;
+/// A parent table that a `references` field points at, with the id type the resource uses.
+pub fn parent_table(adapter: Adapter, binary_id: bool, table: &str) -> String {
+    let id = match (adapter, binary_id) {
+        (Adapter::Sqlite, false) => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        (Adapter::Sqlite, true) => "TEXT PRIMARY KEY",
+        (Adapter::Postgres, false) => "BIGSERIAL PRIMARY KEY",
+        (Adapter::Postgres, true) => "UUID PRIMARY KEY",
+        (Adapter::Mysql, false) => "BIGINT AUTO_INCREMENT PRIMARY KEY",
+        (Adapter::Mysql, true) => "CHAR(36) PRIMARY KEY",
+    };
+    format!("CREATE TABLE {table} (id {id})")
+}
+
+/// Runs `script` in order; the first statement the database refuses, with its error.
+pub async fn execute_all<C>(conn: &mut C, script: &[String]) -> Result<(), String>
+where
+    for<'c> &'c mut C: Executor<'c>,
+{
     for sql in script {
-        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-            .execute(&mut conn)
+        if let Err(err) = sqlx::raw_sql(AssertSqlSafe(sql.clone()))
+            .execute(&mut *conn)
             .await
-            .map_err(|err| format!("{err}\n{sql}"))?;
+        {
+            return Err(format!(
+                "the database refused the generated SQL: {err}\n{sql}"
+            ));
+        }
     }
     Ok(())
 }

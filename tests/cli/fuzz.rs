@@ -1,9 +1,10 @@
-//! Fuzzing the spec parser and the whole plan builder with proptest: every spec the parser accepts gives
-//! a `gen html` and a `gen json` plan whose Rust files parse with `syn` and whose migration the
-//! target database accepts, up and then down, in an empty database. Cases run against SQLite
-//! always, and PostgreSQL and MariaDB when their test URLs are set. `AXGEN_FUZZ_CASES` sets the
-//! number of cases (default 48, a bounded run for CI); failing inputs are kept by proptest in
-//! `tests/proptest-regressions/fuzz.txt` and replayed first on every later run.
+//! Fuzzing the spec parser and the whole plan builder with proptest: every spec the parser
+//! accepts gives a `gen html` and a `gen json` plan whose Rust files parse with `syn` and whose
+//! migration the target database accepts, up and then down, in an empty database. Cases run
+//! against SQLite always, and PostgreSQL and MariaDB when their test URLs are set.
+//! `AXGEN_FUZZ_CASES` sets the number of cases (default 48, a bounded run for CI); failing
+//! inputs are kept by proptest in `tests/proptest-regressions/fuzz.txt` and replayed first on
+//! every later run.
 //!
 //! Beside it, the coverage-guided `gen` target of `cargo fuzz` (`fuzz/`, run for a bounded time
 //! by `.ci/run`); its seeds and the inputs it has failed on are replayed here through the same
@@ -21,11 +22,12 @@ use axgen::spec;
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestRunner};
+use sqlx::{AssertSqlSafe, Connection, Executor};
 
 #[path = "../../fuzz/src/lib.rs"]
 mod gen_target;
-use proptest::test_runner::{TestCaseError, TestRunner};
-use sqlx::{AssertSqlSafe, Connection, Executor};
+use gen_target::{execute_all, parent_table, referenced_tables};
 
 /// Words the parser must take apart, mostly valid so that most cases reach the plan builder,
 /// with keywords, reserved words and garbage mixed in.
@@ -211,19 +213,6 @@ fn migrations(dir: &Path) -> Vec<(String, String)> {
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
-/// A parent table that a `references` field points at, with the id type the case uses.
-fn parent_table(adapter: Adapter, binary_id: bool, table: &str) -> String {
-    let id = match (adapter, binary_id) {
-        (Adapter::Sqlite, false) => "INTEGER PRIMARY KEY AUTOINCREMENT",
-        (Adapter::Sqlite, true) => "TEXT PRIMARY KEY",
-        (Adapter::Postgres, false) => "BIGSERIAL PRIMARY KEY",
-        (Adapter::Postgres, true) => "UUID PRIMARY KEY",
-        (Adapter::Mysql, false) => "BIGINT AUTO_INCREMENT PRIMARY KEY",
-        (Adapter::Mysql, true) => "CHAR(36) PRIMARY KEY",
-    };
-    format!("CREATE TABLE {table} (id {id})")
-}
-
 /// Runs every migration up, then every one down, in a fresh empty database.
 async fn assert_sql_accepted(
     adapter: Adapter,
@@ -287,24 +276,6 @@ async fn assert_sql_accepted(
     }
 }
 
-/// Runs `script` in order; the first statement the database refuses, with its error.
-async fn execute_all<C>(conn: &mut C, script: &[String]) -> Result<(), String>
-where
-    for<'c> &'c mut C: Executor<'c>,
-{
-    for sql in script {
-        if let Err(err) = sqlx::raw_sql(AssertSqlSafe(sql.clone()))
-            .execute(&mut *conn)
-            .await
-        {
-            return Err(format!(
-                "the database refused the generated SQL: {err}\n{sql}"
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// One case: nothing panics; an accepted spec's plans parse and migrate. Returns whether the
 /// spec was accepted.
 fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCaseError> {
@@ -346,15 +317,7 @@ fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCas
         assert_rust_parses(app.path());
         let pairs = migrations(app.path());
         prop_assert_eq!(pairs.len(), 1);
-        // The tables the resource references, but for itself: the migration makes that one.
-        let mut parents: Vec<String> = resource
-            .fields
-            .iter()
-            .filter_map(|f| f.references.as_ref().map(|r| r.table.clone()))
-            .filter(|table| *table != resource.table)
-            .collect();
-        parents.sort();
-        parents.dedup();
+        let parents = referenced_tables(&resource);
         runtime.block_on(assert_sql_accepted(
             adapter,
             server.as_deref(),
