@@ -25,6 +25,7 @@ pub struct Cli {
 
 /// Flags that every command accepts.
 #[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Database URL to use (else DATABASE_URL, else .env, else axgen.toml).
     #[arg(long, global = true, value_name = "URL")]
@@ -98,7 +99,54 @@ pub enum Command {
     /// Copy embedded generator templates into the app's generator-templates/ to edit.
     #[command(subcommand)]
     Templates(TemplatesCommand),
+
+    /// Print shell completions for axgen (bash, zsh, fish, powershell).
+    #[command(after_help = "Examples:
+  axgen completions bash > ~/.local/share/bash-completion/completions/axgen
+  axgen completions zsh > ~/.zfunc/_axgen
+  axgen completions fish > ~/.config/fish/completions/axgen.fish")]
+    Completions {
+        /// The shell to print completions for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
 }
+
+/// A shell `axgen completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+/// The field types and modifiers of the spec language, one example each: the long help
+/// of the generators' FIELDS argument. A unit test keeps it in step with `spec/types.toml`.
+const FIELD_HELP: &str = "Fields as name[:type[:modifier...]]; the type defaults to string.
+
+Types:
+  string                 title:string
+  text                   body:text
+  integer, bigint        views:integer  downloads:bigint
+  float                  ratio:float
+  decimal                price:decimal
+  boolean                published:boolean
+  date, time             day:date  starts_at:time
+  naive_datetime         local_at:naive_datetime
+  utc_datetime           sent_at:utc_datetime
+  uuid                   token:uuid
+  binary                 avatar:binary
+  map                    meta:map
+  array:TYPE             tags:array:string
+  enum:VALUE:VALUE...    status:enum:draft:published
+  references:TABLE       author_id:references:users
+
+Modifiers (after the type):
+  unique                 email:string:unique
+  index                  priority:integer:index
+  redact                 secret:string:redact
+  optional               subtitle:string:optional";
 
 /// The database engine of a new app.
 #[derive(
@@ -204,6 +252,7 @@ pub enum GenCommand {
 
 /// Options shared by every resource generator.
 #[derive(Debug, Clone, Args, Default)]
+#[command(next_help_heading = "Generator options")]
 pub struct GenOptions {
     /// Do not generate the context (use an existing one).
     #[arg(long)]
@@ -247,6 +296,7 @@ pub struct GenResourceArgs {
     /// The plural in snake_case (e.g. posts): table name and route path.
     pub plural: String,
     /// Fields as name[:type[:modifier...]] (type defaults to string).
+    #[arg(long_help = FIELD_HELP)]
     pub fields: Vec<String>,
     #[command(flatten)]
     pub options: GenOptions,
@@ -259,6 +309,7 @@ pub struct GenSchemaArgs {
     /// The plural in snake_case (e.g. posts): the table name.
     pub plural: String,
     /// Fields as name[:type[:modifier...]] (type defaults to string).
+    #[arg(long_help = FIELD_HELP)]
     pub fields: Vec<String>,
     #[command(flatten)]
     pub options: GenOptions,
@@ -367,6 +418,23 @@ mod tests {
     fn the_cli_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_field_help_names_every_type_and_modifier() {
+        for info in &crate::spec::types::table().types {
+            assert!(
+                FIELD_HELP.contains(&format!(":{}", info.name)),
+                "the field help has no example of the type {}",
+                info.name
+            );
+        }
+        for modifier in crate::spec::field::MODIFIERS {
+            assert!(
+                FIELD_HELP.contains(&format!("  {modifier} ")),
+                "the field help lacks the modifier {modifier}"
+            );
+        }
     }
 
     #[test]

@@ -4,9 +4,9 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, GenCommand, TemplatesCommand};
+use crate::cli::{Cli, Command, GenCommand, Shell, TemplatesCommand};
 use crate::output::Printer;
 
 /// Runs axgen with these arguments (the first is the program name).
@@ -44,7 +44,23 @@ where
         Command::Templates(TemplatesCommand::Eject { generator }) => {
             crate::generators::eject::run(generator.as_deref(), &cwd, &printer)
         }
+        Command::Completions { shell } => {
+            print_completions(shell);
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// Prints the completion script of `shell` for the whole command line, from clap's definition.
+fn print_completions(shell: Shell) {
+    use clap_complete::Shell as Target;
+    let target = match shell {
+        Shell::Bash => Target::Bash,
+        Shell::Zsh => Target::Zsh,
+        Shell::Fish => Target::Fish,
+        Shell::Powershell => Target::PowerShell,
+    };
+    clap_complete::generate(target, &mut Cli::command(), "axgen", &mut std::io::stdout());
 }
 
 /// Prints an error for the user: one line with the whole chain, and a hint if any.

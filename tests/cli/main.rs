@@ -6,6 +6,7 @@ mod faults;
 mod fuzz;
 mod gen_schema;
 mod gen_web;
+mod help;
 mod new;
 mod readme;
 mod routes;
