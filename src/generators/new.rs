@@ -114,6 +114,15 @@ pub fn run(args: &NewArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
         Some(path) => cwd.join(path),
         None => cwd.join(&args.app),
     };
+    if root.join(crate::project::CONFIG_FILE).is_file() {
+        return Err(UsageError::new(format!(
+            "{} is already an axgen app (it has an {})",
+            root.strip_prefix(cwd).unwrap_or(&root).display(),
+            crate::project::CONFIG_FILE
+        ))
+        .with_hint("to add to it, cd into it and run axgen gen; to start over, choose another name or --path")
+        .into());
+    }
     let plan = plan(&app, &Templates::new(None))?;
     let options = ApplyOptions {
         force: args.force,
