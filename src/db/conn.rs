@@ -166,12 +166,11 @@ impl Database {
 
     fn connect_error(&self, err: &sqlx::Error) -> anyhow::Error {
         let reason = self.reason(err);
-        let missing = matches!(
-            err.as_database_error().and_then(|e| e.code()).as_deref(),
-            Some("3D000") | Some("1049")
-        );
-        let fix = if missing {
+        let fix = if is_unknown_database(err) {
             "; create it with `axgen db create`"
+        } else if matches!(err, sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            "; is the database server running, and listening on that host and port?"
         } else {
             ""
         };
@@ -192,6 +191,18 @@ impl Database {
             _ => text,
         }
     }
+}
+
+/// Whether the server said the database does not exist: PostgreSQL's SQLSTATE 3D000, MySQL's
+/// error 1049 (whose SQLSTATE, 42000, is shared with every syntax error).
+fn is_unknown_database(err: &sqlx::Error) -> bool {
+    let Some(db) = err.as_database_error() else {
+        return false;
+    };
+    db.code().as_deref() == Some("3D000")
+        || db
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .is_some_and(|e| e.number() == 1049)
 }
 
 /// The password in `scheme://user:password@host/...`, if any.

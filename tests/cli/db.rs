@@ -822,6 +822,13 @@ fn connection_failures_name_the_url_with_its_password_masked() {
             run.stderr
         );
         assert!(!run.stderr.contains("s3cretpw"), "{}", run.stderr);
+        assert!(
+            run.stderr.trim_end().ends_with(
+                "Connection refused (os error 111); is the database server running, and listening on that host and port?"
+            ),
+            "{}",
+            run.stderr
+        );
     }
     let run = Axgen::in_dir(app.path())
         .env(
@@ -838,6 +845,28 @@ fn connection_failures_name_the_url_with_its_password_masked() {
         run.stderr
     );
     assert!(!run.stderr.contains("s3cretpw"));
+}
+
+#[test]
+fn an_unknown_database_on_either_server_says_to_create_it() {
+    let Some(app) = App::new(Engine::Sqlite) else {
+        return;
+    };
+    for var in ["AXGEN_TEST_POSTGRES_URL", "AXGEN_TEST_MYSQL_URL"] {
+        let Some(server) = server_url(var) else {
+            continue;
+        };
+        let url = with_database(&server, "axgen_no_such_database");
+        let run = app.axgen(&["migrations", "--database-url", &url]);
+        run.assert_code(1);
+        assert!(
+            run.stderr
+                .trim_end()
+                .ends_with("; create it with `axgen db create`"),
+            "{var}: {}",
+            run.stderr
+        );
+    }
 }
 
 #[test]
