@@ -6,6 +6,7 @@ mod faults;
 mod fuzz;
 mod gen_schema;
 mod gen_web;
+mod names;
 mod new;
 mod readme;
 mod routes;

@@ -9,7 +9,7 @@ use crate::Axgen;
 /// Runs `axgen <args>` in a fresh empty folder and checks the refusal: exit code 2, stderr
 /// starting with `error:` and containing `expected`, and the folder still empty.
 #[track_caller]
-fn refuses<S: AsRef<str>>(args: &[S], expected: &str) {
+pub fn refuses<S: AsRef<str>>(args: &[S], expected: &str) {
     let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let run = Axgen::in_dir(dir.path()).args(&args).run();
