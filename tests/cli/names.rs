@@ -415,6 +415,9 @@ fn concurrent_gens_are_serialised() {
             "{module} lost:\n{declared}"
         );
     }
-    Axgen::in_dir(&root).args(["db", "create"]).run().assert_code(0);
+    Axgen::in_dir(&root)
+        .args(["db", "create"])
+        .run()
+        .assert_code(0);
     Axgen::in_dir(&root).args(["migrate"]).run().assert_code(0);
 }
