@@ -421,3 +421,41 @@ fn concurrent_gens_are_serialised() {
         .assert_code(0);
     Axgen::in_dir(&root).args(["migrate"]).run().assert_code(0);
 }
+
+/// Two `gen` commands for the same resource at once: the second sees the first's migration and
+/// is refused cleanly (exit 2), leaving the first's files whole and no temporary behind.
+#[test]
+fn a_concurrent_gen_of_the_same_table_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    Axgen::in_dir(dir.path())
+        .args(["new", "twice", "--no-html"])
+        .run()
+        .assert_code(0);
+    let root = dir.path().join("twice");
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_axgen"))
+                .current_dir(&root)
+                .args(words("--quiet gen schema Apple apples name:string"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut codes: Vec<i32> = children
+        .into_iter()
+        .map(|child| child.wait_with_output().unwrap().status.code().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, [0, 2]);
+    let files: Vec<String> = crate::tree(&root).into_iter().map(|(p, _)| p).collect();
+    assert!(!files.iter().any(|f| f.contains("axgen-tmp")), "{files:?}");
+    let migrations = files
+        .iter()
+        .filter(|f| f.starts_with("migrations/2"))
+        .count();
+    assert_eq!(migrations, 2, "one up and one down: {files:?}");
+    let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert_eq!(lib.matches("pub mod apple;").count(), 1, "{lib}");
+}
