@@ -106,7 +106,7 @@ pub fn parse_resource(
     options: &GenOptions,
 ) -> Result<Spec, UsageError> {
     let context = names::context(context)?;
-    let schema = names::schema(schema)?;
+    let schema = names::schema(schema, false)?;
     names::distinct(&context, &schema)?;
     let spec = finish(Some(context), schema, plural, fields, options)?;
     if spec.fields.is_empty() {

@@ -26,8 +26,9 @@ pub fn context(raw: &str) -> Result<Vec<String>, UsageError> {
     Ok(segments)
 }
 
-/// A schema for `gen html|json|context`: one CamelCase segment such as `Post`.
-pub fn schema(raw: &str) -> Result<String, UsageError> {
+/// A schema for `gen html|json|context`: one CamelCase segment such as `Post`; `at_root` when
+/// its module is at the crate root (`gen schema Post`).
+pub fn schema(raw: &str, at_root: bool) -> Result<String, UsageError> {
     if !naming::is_camel_case(raw) {
         let such_as = naming::suggest_camel_path(&raw.replace('.', "_"), "Post");
         return refuse(format!(
@@ -35,7 +36,7 @@ pub fn schema(raw: &str) -> Result<String, UsageError> {
         ));
     }
     module_not_keyword("schema", raw, raw)?;
-    reserved::schema(raw, false)?;
+    reserved::schema(raw, at_root)?;
     Ok(raw.to_string())
 }
 
@@ -52,10 +53,7 @@ pub fn dotted_schema(raw: &str) -> Result<(Option<Vec<String>>, String), UsageEr
         Some((context_part, schema_part)) => (Some(context(context_part)?), schema_part),
         None => (None, raw),
     };
-    let schema_name = schema(schema_name)?;
-    if context.is_none() {
-        reserved::schema(raw, true)?;
-    }
+    let schema_name = schema(schema_name, context.is_none())?;
     Ok((context, schema_name))
 }
 
@@ -104,6 +102,7 @@ pub fn plural(
         ));
     }
     not_too_long("plural", raw)?;
+    reserved::variable("plural", raw, raw)?;
     if !table_given && naming::is_sql_reserved(raw) {
         return refuse(format!(
             "The plural \"{raw}\" is a reserved word in SQL and would be the table name; pass --table with another name such as {prefix}_{raw}"

@@ -23,11 +23,20 @@ pub enum Place {
     /// A type in scope beside the schema struct and its enums: in the schema module, its
     /// context module and its generated tests; and Rust's prelude.
     Type,
+    /// A variable, parameter or helper function of the generated code beside the schema's
+    /// own variables, its snake_case name (`post`) and its plural (`posts`).
+    Variable,
 }
 
 impl Place {
     /// Every place, in the order the README lists them.
-    pub const ALL: [Place; 4] = [Place::CrateRoot, Place::Crate, Place::Web, Place::Type];
+    pub const ALL: [Place; 5] = [
+        Place::CrateRoot,
+        Place::Crate,
+        Place::Web,
+        Place::Type,
+        Place::Variable,
+    ];
 
     /// What the README says about the place.
     fn heading(self) -> &'static str {
@@ -41,6 +50,9 @@ impl Place {
             Place::Web => "Modules of `src/web/` (a `--web` namespace, or `<schema>_controller`)",
             Place::Type => {
                 "Types beside a schema (a schema, or a schema and enum field such as `Post` + `changes`)"
+            }
+            Place::Variable => {
+                "Variables beside a schema's own (its snake_case name, such as `db` for `Db`, or its plural)"
             }
         }
     }
@@ -60,7 +72,7 @@ const fn r(name: &'static str, place: Place, owner: &'static str) -> Reserved {
     Reserved { name, place, owner }
 }
 
-use Place::{Crate, CrateRoot, Type, Web};
+use Place::{Crate, CrateRoot, Type, Variable, Web};
 
 /// Every name a generated app already uses, by place.
 #[rustfmt::skip]
@@ -162,6 +174,95 @@ pub const RESERVED: &[Reserved] = &[
     r("TryInto", Type, "Rust's prelude"),
     r("Unpin", Type, "Rust's prelude"),
     r("Vec", Type, "Rust's prelude"),
+    r("again", Variable, "a variable or function of the generated code"),
+    r("all", Variable, "a variable or function of the generated code"),
+    r("app", Variable, "a variable or function of the generated code"),
+    r("asked", Variable, "a variable or function of the generated code"),
+    r("assert_shows", Variable, "a variable or function of the generated code"),
+    r("attrs", Variable, "a variable or function of the generated code"),
+    r("before", Variable, "a variable or function of the generated code"),
+    r("cast", Variable, "a variable or function of the generated code"),
+    r("changes", Variable, "a variable or function of the generated code"),
+    r("changeset", Variable, "a variable or function of the generated code"),
+    r("clamped", Variable, "a variable or function of the generated code"),
+    r("context", Variable, "a variable or function of the generated code"),
+    r("count", Variable, "a variable or function of the generated code"),
+    r("create_form", Variable, "a variable or function of the generated code"),
+    r("created", Variable, "a variable or function of the generated code"),
+    r("current", Variable, "a variable or function of the generated code"),
+    r("db", Variable, "a variable or function of the generated code"),
+    r("debug", Variable, "a variable or function of the generated code"),
+    r("delete", Variable, "a variable or function of the generated code"),
+    r("deleted", Variable, "a variable or function of the generated code"),
+    r("done", Variable, "a variable or function of the generated code"),
+    r("edit", Variable, "a variable or function of the generated code"),
+    r("err", Variable, "a variable or function of the generated code"),
+    r("errors", Variable, "a variable or function of the generated code"),
+    r("expected", Variable, "a variable or function of the generated code"),
+    r("f", Variable, "a variable or function of the generated code"),
+    r("fetch", Variable, "a variable or function of the generated code"),
+    r("field", Variable, "a variable or function of the generated code"),
+    r("first", Variable, "a variable or function of the generated code"),
+    r("flash", Variable, "a variable or function of the generated code"),
+    r("form", Variable, "a variable or function of the generated code"),
+    r("form_page", Variable, "a variable or function of the generated code"),
+    r("found", Variable, "a variable or function of the generated code"),
+    r("id", Variable, "a variable or function of the generated code"),
+    r("ids", Variable, "a variable or function of the generated code"),
+    r("index", Variable, "a variable or function of the generated code"),
+    r("inserted", Variable, "a variable or function of the generated code"),
+    r("invalid", Variable, "a variable or function of the generated code"),
+    r("invalid_attrs", Variable, "a variable or function of the generated code"),
+    r("invalid_form", Variable, "a variable or function of the generated code"),
+    r("json", Variable, "a variable or function of the generated code"),
+    r("kept", Variable, "a variable or function of the generated code"),
+    r("key", Variable, "a variable or function of the generated code"),
+    r("last", Variable, "a variable or function of the generated code"),
+    r("limit", Variable, "a variable or function of the generated code"),
+    r("link", Variable, "a variable or function of the generated code"),
+    r("links", Variable, "a variable or function of the generated code"),
+    r("location", Variable, "a variable or function of the generated code"),
+    r("logs", Variable, "a variable or function of the generated code"),
+    r("next", Variable, "a variable or function of the generated code"),
+    r("next_page", Variable, "a variable or function of the generated code"),
+    r("none", Variable, "a variable or function of the generated code"),
+    r("now", Variable, "a variable or function of the generated code"),
+    r("number", Variable, "a variable or function of the generated code"),
+    r("offset", Variable, "a variable or function of the generated code"),
+    r("other", Variable, "a variable or function of the generated code"),
+    r("p", Variable, "a variable or function of the generated code"),
+    r("padding", Variable, "a variable or function of the generated code"),
+    r("page", Variable, "a variable or function of the generated code"),
+    r("page_ids", Variable, "a variable or function of the generated code"),
+    r("param", Variable, "a variable or function of the generated code"),
+    r("params", Variable, "a variable or function of the generated code"),
+    r("past", Variable, "a variable or function of the generated code"),
+    r("path", Variable, "a variable or function of the generated code"),
+    r("positive", Variable, "a variable or function of the generated code"),
+    r("prefix", Variable, "a variable or function of the generated code"),
+    r("previous", Variable, "a variable or function of the generated code"),
+    r("query", Variable, "a variable or function of the generated code"),
+    r("redirect_to", Variable, "a variable or function of the generated code"),
+    r("refused", Variable, "a variable or function of the generated code"),
+    r("request", Variable, "a variable or function of the generated code"),
+    r("response", Variable, "a variable or function of the generated code"),
+    r("result", Variable, "a variable or function of the generated code"),
+    r("row", Variable, "a variable or function of the generated code"),
+    r("rows", Variable, "a variable or function of the generated code"),
+    r("second", Variable, "a variable or function of the generated code"),
+    r("serializer", Variable, "a variable or function of the generated code"),
+    r("show", Variable, "a variable or function of the generated code"),
+    r("shown", Variable, "a variable or function of the generated code"),
+    r("template", Variable, "a variable or function of the generated code"),
+    r("text", Variable, "a variable or function of the generated code"),
+    r("to_attrs", Variable, "a variable or function of the generated code"),
+    r("update", Variable, "a variable or function of the generated code"),
+    r("update_attrs", Variable, "a variable or function of the generated code"),
+    r("update_form", Variable, "a variable or function of the generated code"),
+    r("updated", Variable, "a variable or function of the generated code"),
+    r("valid_attrs", Variable, "a variable or function of the generated code"),
+    r("value", Variable, "a variable or function of the generated code"),
+    r("view", Variable, "a variable or function of the generated code"),
 ];
 
 /// The entry for `name` at `place`, if the app uses it there.
@@ -216,13 +317,22 @@ pub fn schema_type(what: &str, raw: &str, ty: &str) -> Result<(), UsageError> {
     }
 }
 
-/// The schema `Post`: its struct, its module (at the crate root without a context) and its
-/// controller module.
+/// A variable of the generated code: a schema's snake_case name or a plural.
+pub fn variable(what: &str, raw: &str, name: &str) -> Result<(), UsageError> {
+    match find(name, Place::Variable) {
+        Some(reserved) => Err(clash(what, raw, &format!("the variable {name}"), reserved)),
+        None => Ok(()),
+    }
+}
+
+/// The schema `Post`: its struct, its module (at the crate root without a context), its
+/// controller module and its variables.
 pub fn schema(raw: &str, at_root: bool) -> Result<(), UsageError> {
     schema_type("schema", raw, raw)?;
     let module_name = naming::snake(raw);
     module("schema", raw, &module_name, at_root)?;
-    web_module("schema", raw, &format!("{module_name}_controller"))
+    web_module("schema", raw, &format!("{module_name}_controller"))?;
+    variable("schema", raw, &module_name)
 }
 
 /// The README's list of reserved names, one bullet per place.

@@ -47,20 +47,25 @@ fn commands_for(name: &str, place: Place) -> Vec<String> {
             format!("gen html Blog {name} items title"),
             format!("gen context Blog {name} items title"),
         ],
+        Place::Variable => vec![
+            format!("gen html Blog {camel} items title"),
+            format!("gen json Blog Thing {name} title"),
+        ],
     }
 }
 
 #[test]
 fn every_reserved_name_is_refused_before_anything_is_written() {
     for entry in RESERVED {
-        // `Box` and `Fn` are refused sooner: their modules would be keywords.
-        let expected = if naming::is_rust_keyword(&naming::snake(entry.name)) {
-            "which is a keyword"
-        } else {
-            "which clashes with"
-        };
         for command in commands_for(entry.name, entry.place) {
-            refuses(&words(&command), expected);
+            let args = words(&command);
+            // `Box` and `Fn` are refused sooner: their modules would be keywords.
+            let expected = if naming::is_rust_keyword(&naming::snake(entry.name)) {
+                "which is a keyword"
+            } else {
+                "which clashes with"
+            };
+            refuses(&args, expected);
         }
     }
 }
@@ -81,6 +86,21 @@ fn the_issues_names_are_refused_with_what_they_clash_with() {
             "The schema \"Page\" would be the module web::page_controller, which clashes with src/web/page_controller.rs, which serves the home page /",
         ),
         ("gen schema Db dbs name", "clashes with src/db.rs"),
+        (
+            "gen html Blog Db dbs name",
+            "The schema \"Db\" would be the variable db, which clashes with a variable or function of the generated code",
+        ),
+        ("gen html Blog View views name", "the variable view"),
+        ("gen html Blog Flash flashes name", "the variable flash"),
+        ("gen json Blog Form forms name", "the variable form"),
+        (
+            "gen json Blog Response responses name",
+            "the variable response",
+        ),
+        (
+            "gen json Blog Thing params name",
+            "The plural \"params\" would be the variable params",
+        ),
         ("gen json Shop Pool pools name", "crate::db::Pool"),
         ("gen html Blog Health healths name", "/health"),
         (
@@ -241,6 +261,57 @@ fn reserved_table_covers(adapter: &str) {
             .collect();
         assert_listed(types, &[Place::Type], file);
     }
+    // The variables a resource's own (its singular, its plural) would shadow or meet twice.
+    let ours = ["post", "user", "item", "tag", "type", "name", "price"];
+    let fields: Vec<&str> = crate::ALL_FIELDS
+        .iter()
+        .map(|f| f.split(':').next().unwrap())
+        .chain(ours)
+        .collect();
+    let value_files = schema_files.iter().chain(&[
+        "src/web/post_controller.rs",
+        "src/web/api/admin/item_controller.rs",
+        "tests/shop_items.rs",
+    ]);
+    for file in value_files {
+        let values: BTreeSet<String> = values_in(&root.join(file))
+            .into_iter()
+            .filter(|n| naming::is_snake_case(n) && !fields.iter().any(|f| n.contains(f)))
+            .collect();
+        assert_listed(values, &[Place::Variable], file);
+    }
+}
+
+/// The handlers, which only `routes()` names, where no resource variable lives.
+const HANDLERS: &[&str] = &[
+    "index", "new", "create", "show", "edit", "update", "delete", "routes",
+];
+
+/// Every variable, parameter and function name of a Rust file.
+fn values_in(path: &Path) -> BTreeSet<String> {
+    struct Values(BTreeSet<String>);
+    impl<'a> syn::visit::Visit<'a> for Values {
+        fn visit_pat_ident(&mut self, pat: &'a syn::PatIdent) {
+            self.0.insert(pat.ident.to_string());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+        fn visit_item_fn(&mut self, item: &'a syn::ItemFn) {
+            let name = item.sig.ident.to_string();
+            let test = item
+                .attrs
+                .iter()
+                .any(|a| a.path().segments.last().is_some_and(|s| s.ident == "test"));
+            if !test && !HANDLERS.contains(&name.as_str()) {
+                self.0.insert(name);
+            }
+            syn::visit::visit_item_fn(self, item);
+        }
+    }
+    let text = fs::read_to_string(path).unwrap();
+    let file = syn::parse_file(&text).unwrap();
+    let mut values = Values(BTreeSet::new());
+    syn::visit::Visit::visit_file(&mut values, &file);
+    values.0
 }
 
 #[test]
@@ -262,16 +333,15 @@ fn names_next_to_reserved_ones_still_build() {
     let root = dir.path().join("near_misses");
     for command in [
         // Crate-root module names are free below the root.
-        "gen html Admin.Web Db dbs name:string",
+        "gen html Admin.Web Memo memos name:string",
         "gen html Blog Config configs name:string",
-        // Types the controllers (not the schema's files) import.
-        "gen html Blog View views name:string",
-        "gen html Blog Flash flashes name:string",
-        "gen json Blog Form forms name:string",
-        "gen json Blog Response responses name:string",
-        // Controllers next to the app's own.
+        // Types only the controllers import, which name schemas by their path.
+        "gen html Blog Router routers name:string",
+        "gen html Blog Redirect redirects name:string",
+        "gen json Blog Html htmls name:string",
+        // A namespace and a controller next to the app's own modules.
         "gen html Blog Pager pagers name:string --web Views",
-        "gen schema Website websites name:string",
+        // A crate-root module named like an sqlx module, with an enum.
         "gen schema Sqlite items status:enum:a:b",
     ] {
         Axgen::in_dir(&root)
