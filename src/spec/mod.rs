@@ -22,9 +22,10 @@
 //! - A name the generated app already uses where the new one would land ([`reserved`], one
 //!   table listed in the README): a crate-root module (`Web`, `Db`, `Main`), a crate the app
 //!   uses (`Sqlx`), a module of `src/web/` (`--web Api`, the schema `Page` whose controller
-//!   would be `page_controller`), a type beside the schema (`Error`, `Pool`, `String`), and
-//!   an enum field whose type would be one (`row` of `Sqlite` → `SqliteRow`, `changes` of
-//!   `Post` → `PostChanges`).
+//!   would be `page_controller`), a type beside the schema (`Error`, `Pool`, `String`), a
+//!   variable of the generated code that the schema's snake_case name or plural would shadow
+//!   (`Db` → `db`, the pool; the plural `params`), and an enum field whose type would be one
+//!   (`round` of `Subsec` → `SubsecRound`, `changes` of `Post` → `PostChanges`).
 //! - A context whose last segment equals the schema (`Blog Blog`, `Blog.Blog`).
 //! - A plural or `--table` that is not snake_case, a plural that is a Rust keyword or equals
 //!   the singular (`sheep`: the generated tests would shadow one with the other).

@@ -1,8 +1,8 @@
-//! The names a generated app already uses, in one table: a context, schema, `--web` namespace
-//! or enum field named like one of them would not compile (E0252, E0255, E0659, E0761) or
-//! would be written over the app's own files, so the spec refuses it before anything is
-//! written. The README lists the table ([`markdown`]); `tests/cli/names.rs` checks that every
-//! module and type of a generated app is in it.
+//! The names a generated app already uses, in one table: a context, schema, plural, `--web`
+//! namespace or enum field named like one of them would not compile (E0252, E0255, E0415,
+//! E0659, E0761) or would be written over the app's own files, so the spec refuses it before
+//! anything is written. The README lists the table ([`markdown`]); `tests/cli/names.rs` checks
+//! that every module, type and variable of generated apps is in it.
 
 use crate::error::UsageError;
 use crate::naming;
