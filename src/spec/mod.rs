@@ -182,8 +182,11 @@ fn finish(
     }
     let fields = field::parse_fields(fields, &singular)?;
     for field in &fields {
-        if let TypeArg::Values(_) = field.arg {
-            names::enum_type(&schema, &field.name)?;
+        match field.arg {
+            TypeArg::Values(_) => names::enum_type(&schema, &field.name)?,
+            // The changeset binds a reference by its name beside the pool `db`.
+            TypeArg::Table(_) => reserved::variable("references field", &field.name, &field.name)?,
+            _ => {}
         }
     }
     Ok(Spec {

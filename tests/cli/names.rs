@@ -91,6 +91,10 @@ fn the_issues_names_are_refused_with_what_they_clash_with() {
             "The schema \"Db\" would be the variable db, which clashes with a variable or function of the generated code",
         ),
         ("gen html Blog View views name", "the variable view"),
+        (
+            "gen html Blog Post posts db:references:dbs",
+            "The references field \"db\" would be the variable db",
+        ),
         ("gen html Blog Flash flashes name", "the variable flash"),
         ("gen json Blog Form forms name", "the variable form"),
         (
