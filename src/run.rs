@@ -26,24 +26,23 @@ where
     };
     let printer = Printer::new(cli.global.quiet, cli.global.color);
     let cwd = std::env::current_dir()?;
+    // Generators in one app take turns (see `AppLock`); outside an app the generator says so.
+    let _lock = match &cli.command {
+        Command::Gen(_) => crate::project::Project::find(&cwd)
+            .ok()
+            .map(|project| crate::plan::AppLock::acquire(&project.root))
+            .transpose()?,
+        _ => None,
+    };
     match cli.command {
         Command::New(args) => crate::generators::new::run(&args, &cwd, &printer),
-        Command::Gen(generator) => {
-            // One generator at a time per app; outside an app the generator says so itself.
-            let _lock = crate::project::Project::find(&cwd)
-                .ok()
-                .map(|project| crate::plan::AppLock::acquire(&project.root))
-                .transpose()?;
-            match generator {
-                GenCommand::Html(args) => crate::generators::html::run(&args, &cwd, &printer),
-                GenCommand::Json(args) => crate::generators::json::run(&args, &cwd, &printer),
-                GenCommand::Context(args) => crate::generators::context::run(&args, &cwd, &printer),
-                GenCommand::Schema(args) => crate::generators::schema::run(&args, &cwd, &printer),
-                GenCommand::Migration(args) => {
-                    crate::generators::migration::run(&args, &cwd, &printer)
-                }
-            }
-        }
+        Command::Gen(generator) => match generator {
+            GenCommand::Html(args) => crate::generators::html::run(&args, &cwd, &printer),
+            GenCommand::Json(args) => crate::generators::json::run(&args, &cwd, &printer),
+            GenCommand::Context(args) => crate::generators::context::run(&args, &cwd, &printer),
+            GenCommand::Schema(args) => crate::generators::schema::run(&args, &cwd, &printer),
+            GenCommand::Migration(args) => crate::generators::migration::run(&args, &cwd, &printer),
+        },
         Command::Migrate(args) => crate::db::migrate(&args, &cli.global, &cwd, &printer),
         Command::Rollback(args) => crate::db::rollback(&args, &cli.global, &cwd, &printer),
         Command::Migrations => crate::db::migrations(&cli.global, &cwd, &printer),

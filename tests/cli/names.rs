@@ -326,9 +326,9 @@ fn the_reserved_table_covers_every_name_a_generated_app_has() {
 }
 
 /// Names next to reserved ones are allowed, and the app still builds, lints and passes its
-/// tests: the table refuses what clashes, not more.
+/// tests: the table refuses what clashes, not more. Long names build too.
 #[test]
-fn names_next_to_reserved_ones_still_build() {
+fn names_next_to_reserved_ones_and_long_names_still_build() {
     let dir = tempfile::tempdir().unwrap();
     Axgen::in_dir(dir.path())
         .args(["new", "near_misses"])
@@ -353,6 +353,14 @@ fn names_next_to_reserved_ones_still_build() {
             .run()
             .assert_code(0);
     }
+    // Long names everywhere: the table, its unique fields and two references to one parent.
+    let long = format!(
+        "gen html Orchard Longthing long{}s field_aaaaaaaaaa_one:string:unique \
+         field_aaaaaaaaaa_two:string:unique author_aaaaaaaaaa_id:references:memos \
+         editor_aaaaaaaaaa_id:references:memos",
+        "x".repeat(50)
+    );
+    Axgen::in_dir(&root).args(words(&long)).run().assert_code(0);
     check_app(&root, None);
 }
 
