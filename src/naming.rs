@@ -167,32 +167,18 @@ pub fn suggest_snake(s: &str, fallback: &str) -> String {
     }
 }
 
-/// The crates a generated app uses (and Rust's own), which a top-level module of the same
-/// name would shadow in every path of the app (`sqlx::query` would then name the module).
-pub const APP_CRATES: &[&str] = &[
-    "alloc",
-    "axum",
-    "axum_extra",
-    "chrono",
-    "core",
-    "dotenvy",
-    "form_urlencoded",
-    "getrandom",
-    "minijinja",
-    "rust_decimal",
-    "serde",
-    "serde_json",
-    "sqlx",
-    "std",
-    "thiserror",
-    "tokio",
-    "toml",
-    "tower",
-    "tower_http",
-    "tracing",
-    "tracing_subscriber",
-    "uuid",
-];
+/// The prefix SQLite reserves for its own tables and indexes (`sqlite_master`...).
+pub const SQLITE_INTERNAL_PREFIX: &str = "sqlite_";
+
+/// The generated enum of the field `field` of `schema`: `PostStatus` for `status` of `Post`.
+pub fn enum_type(schema: &str, field: &str) -> String {
+    format!("{schema}{}", camel(field))
+}
+
+/// The generated struct of the changes a changeset casts: `PostChanges` for `Post`.
+pub fn changes_type(schema: &str) -> String {
+    format!("{schema}Changes")
+}
 
 #[cfg(test)]
 mod tests {

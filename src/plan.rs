@@ -233,17 +233,55 @@ pub fn inject(existing: &str, marker: &str, text: &str) -> Option<String> {
     Some(out)
 }
 
+/// An exclusive lock on an app, held until dropped, so that `gen` commands in one app run one
+/// at a time: each plans (migration version, conflict check, module edits) against the files
+/// the one before it wrote. The lock is taken on the app's `axgen.toml`, which every app has,
+/// so nothing is written for it (an advisory `flock` on Unix).
+#[derive(Debug)]
+pub struct AppLock {
+    _file: fs::File,
+}
+
+impl AppLock {
+    /// Waits until no other axgen holds the app at `root`, then holds it.
+    pub fn acquire(root: &Path) -> Result<AppLock> {
+        let path = root.join(crate::project::CONFIG_FILE);
+        let file = fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(AppLock { _file: file })
+    }
+}
+
 /// Writes every changed file through a temporary sibling, then renames them all into place.
-/// If any write fails, the temporaries and any folders made for them are removed.
+/// If any step fails, the files already renamed get their old contents back (or are removed
+/// when they are new), the temporaries and any folders made for them are removed: nothing is
+/// left half-written.
 fn write_all(root: &Path, changes: &[Change]) -> Result<()> {
+    write_all_with(root, changes, |from, to| fs::rename(from, to))
+}
+
+/// A file staged next to its target, with the target's contents before the plan.
+struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+    before: Option<Vec<u8>>,
+}
+
+/// [`write_all`] with the rename it uses, so that tests can make one fail.
+fn write_all_with(
+    root: &Path,
+    changes: &[Change],
+    rename: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> Result<()> {
     // A file created and then injected into by the same plan is written once, finished.
     let finals: BTreeMap<&Path, &String> = changes
         .iter()
         .filter_map(|change| change.contents.as_ref().map(|c| (change.path.as_path(), c)))
         .collect();
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut staged: Vec<Staged> = Vec::new();
     let mut made_dirs: Vec<PathBuf> = Vec::new();
-    let result = finals.into_iter().try_for_each(|(path, contents)| {
+    let staging = finals.into_iter().try_for_each(|(path, contents)| {
         let target = root.join(path);
         let parent = target.parent().unwrap_or(root);
         make_dirs(parent, &mut made_dirs)?;
@@ -251,25 +289,44 @@ fn write_all(root: &Path, changes: &[Change]) -> Result<()> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let temp = parent.join(format!(".{name}.axgen-tmp"));
+        let temp = parent.join(format!(".{name}.{}.axgen-tmp", std::process::id()));
+        let before = match fs::read(&target) {
+            Ok(bytes) => Some(bytes),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+            Err(err) => return Err(err).with_context(|| format!("reading {}", target.display())),
+        };
         fs::write(&temp, contents).with_context(|| format!("writing {}", temp.display()))?;
-        staged.push((temp, target));
+        staged.push(Staged {
+            temp,
+            target,
+            before,
+        });
         Ok::<(), anyhow::Error>(())
     });
-    if let Err(err) = result {
-        for (temp, _) in &staged {
-            let _ = fs::remove_file(temp);
+    let mut moved = 0;
+    let result = staging.and_then(|()| {
+        for file in &staged {
+            rename(&file.temp, &file.target)
+                .with_context(|| format!("moving {} into place", file.target.display()))?;
+            moved += 1;
+        }
+        Ok(())
+    });
+    if result.is_err() {
+        for file in &staged[..moved] {
+            let _ = match &file.before {
+                Some(bytes) => fs::write(&file.target, bytes),
+                None => fs::remove_file(&file.target),
+            };
+        }
+        for file in &staged[moved..] {
+            let _ = fs::remove_file(&file.temp);
         }
         for dir in made_dirs.iter().rev() {
             let _ = fs::remove_dir(dir);
         }
-        return Err(err);
     }
-    for (temp, target) in &staged {
-        fs::rename(temp, target)
-            .with_context(|| format!("moving {} into place", target.display()))?;
-    }
-    Ok(())
+    result
 }
 
 /// Creates `dir` and its missing parents, remembering each folder it made.
@@ -416,5 +473,55 @@ mod tests {
             err.to_string()
                 .contains("marker line `// axgen:routes` is missing")
         );
+    }
+
+    #[test]
+    fn a_write_that_fails_half_way_restores_every_file() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "old a").unwrap();
+        let plan = plan_with(vec![
+            create("a.txt", "new a"),
+            create("b/new.txt", "new b"),
+            create("c.txt", "new c"),
+        ]);
+        let before = dir_listing(dir.path());
+        let changes = plan.changes(dir.path(), true).unwrap();
+        let calls = std::cell::Cell::new(0);
+        let err = write_all_with(dir.path(), &changes, |from, to| {
+            calls.set(calls.get() + 1);
+            if calls.get() == 3 {
+                return Err(std::io::Error::other("disk full"));
+            }
+            fs::rename(from, to)
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("disk full"), "{err:#}");
+        assert_eq!(calls.get(), 3, "two files were in place before the failure");
+        assert_eq!(
+            dir_listing(dir.path()),
+            before,
+            "no file, folder or temporary left"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+            "old a"
+        );
+    }
+
+    /// Every path below `dir` with the contents of files.
+    fn dir_listing(dir: &Path) -> Vec<(PathBuf, Option<String>)> {
+        let mut all: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                let text = e
+                    .file_type()
+                    .is_file()
+                    .then(|| fs::read_to_string(e.path()).unwrap());
+                (e.path().to_path_buf(), text)
+            })
+            .collect();
+        all.sort();
+        all
     }
 }

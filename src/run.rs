@@ -26,6 +26,14 @@ where
     };
     let printer = Printer::new(cli.global.quiet, cli.global.color);
     let cwd = std::env::current_dir()?;
+    // Generators in one app take turns (see `AppLock`); outside an app the generator says so.
+    let _lock = match &cli.command {
+        Command::Gen(_) => crate::project::Project::find(&cwd)
+            .ok()
+            .map(|project| crate::plan::AppLock::acquire(&project.root))
+            .transpose()?,
+        _ => None,
+    };
     match cli.command {
         Command::New(args) => crate::generators::new::run(&args, &cwd, &printer),
         Command::Gen(generator) => match generator {

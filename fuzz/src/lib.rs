@@ -3,19 +3,28 @@
 //!
 //! An input is read as the words of a command line after `axgen gen`. Whatever the words,
 //! neither clap, nor the spec parser, nor the plan builder panics, and a refusal is a usage
-//! error (exit code 2), never an internal one. When they accept a `gen html`, `gen json` or
-//! `gen context` command, its plan is built for each adapter against a bare app, without
-//! writing anything; every Rust file of each plan parses with `syn`, and the SQLite migration
-//! runs up and then down in an empty in-memory database (the proptest fuzz test in
-//! `tests/cli/fuzz.rs` runs migrations on PostgreSQL and MariaDB too).
+//! error (exit code 2), never an internal one. When they accept a `gen html`, `gen json`,
+//! `gen context` or `gen schema` command, its plan is built for each adapter against a bare
+//! app holding the modules `axgen new` writes, without writing anything. Then:
+//!
+//! - the plan overwrites none of the app's files, and makes no `src/x.rs` beside a
+//!   `src/x/mod.rs` (E0761), which the names the app already uses would;
+//! - every Rust file parses with `syn` and brings no type name in twice (E0252, E0255: a
+//!   schema `Error` beside `crate::changeset::Error`);
+//! - index, foreign-key and check names are distinct and at most 63 bytes long, whatever
+//!   the length of the table and field names;
+//! - the SQLite migration runs up and then down in an empty in-memory database (the proptest
+//!   fuzz test in `tests/cli/fuzz.rs` runs migrations on PostgreSQL and MariaDB too).
 
 use std::fs;
 use std::path::Path;
 
-use axgen::cli::{Adapter, Cli, Command, GenCommand, GenResourceArgs};
+use std::collections::BTreeSet;
+
+use axgen::cli::{Adapter, Cli, Command, GenCommand, GenOptions};
 use axgen::generators::context::{self, ContextOptions};
 use axgen::generators::html::{self, WebKind};
-use axgen::generators::schema::Target;
+use axgen::generators::schema::{self, Model, ModuleEdits, SchemaOptions, Target};
 use axgen::plan::Plan;
 use axgen::spec;
 use axgen::templates::Templates;
@@ -78,31 +87,44 @@ impl Checker {
                 return Outcome::Refused;
             }
         };
-        let (kind, args) = match &cli.command {
-            Command::Gen(GenCommand::Html(args)) => (Some(WebKind::Html), args),
-            Command::Gen(GenCommand::Json(args)) => (Some(WebKind::Json), args),
-            Command::Gen(GenCommand::Context(args)) => (None, args),
-            Command::Gen(GenCommand::Schema(args)) => {
-                return match spec::from_schema_args(args) {
-                    Ok(_) => Outcome::Parsed,
-                    Err(_) => Outcome::Refused,
-                };
-            }
+        let (generator, parsed, options) = match &cli.command {
+            Command::Gen(GenCommand::Html(args)) => (
+                Generator::Web(WebKind::Html),
+                spec::from_resource_args(args),
+                &args.options,
+            ),
+            Command::Gen(GenCommand::Json(args)) => (
+                Generator::Web(WebKind::Json),
+                spec::from_resource_args(args),
+                &args.options,
+            ),
+            Command::Gen(GenCommand::Context(args)) => (
+                Generator::Context,
+                spec::from_resource_args(args),
+                &args.options,
+            ),
+            Command::Gen(GenCommand::Schema(args)) => (
+                Generator::Schema,
+                spec::from_schema_args(args),
+                &args.options,
+            ),
             _ => return Outcome::Parsed,
         };
-        let Ok(spec) = spec::from_resource_args(args) else {
+        let Ok(spec) = parsed else {
             return Outcome::Refused;
         };
         for (adapter, app) in &self.apps {
             let resource = spec.resolve(*adapter);
-            let plan = match self.plan(kind, &resource, app.path(), args) {
+            check_constraint_names(&resource, &text);
+            let plan = match self.plan(generator, &resource, app.path(), options) {
                 Ok(plan) => plan,
                 Err(err) if axgen::error::exit_code(&err) == 2 => return Outcome::Refused,
                 Err(err) => panic!("the plan of `{text}` failed on {adapter}: {err:#}"),
             };
-            let changes = plan
-                .changes(app.path(), false)
-                .unwrap_or_else(|err| panic!("the plan of `{text}` conflicts: {err:#}"));
+            let changes = plan.changes(app.path(), false).unwrap_or_else(|err| {
+                panic!("the plan of `{text}` overwrites the app's files: {err:#}")
+            });
+            check_module_files(app.path(), &changes, &text);
             let mut up = None;
             let mut down = None;
             for change in changes {
@@ -111,8 +133,11 @@ impl Checker {
                 };
                 let path = change.path.to_string_lossy();
                 if path.ends_with(".rs") {
-                    if let Err(err) = syn::parse_file(&contents) {
-                        panic!("{path} of `{text}` ({adapter}) does not parse: {err}\n{contents}");
+                    match syn::parse_file(&contents) {
+                        Ok(file) => check_distinct_types(&file, &path, &text),
+                        Err(err) => panic!(
+                            "{path} of `{text}` ({adapter}) does not parse: {err}\n{contents}"
+                        ),
                     }
                 } else if path.ends_with(".up.sql") {
                     up = Some(contents);
@@ -144,22 +169,109 @@ impl Checker {
 
     fn plan(
         &self,
-        kind: Option<WebKind>,
+        generator: Generator,
         resource: &axgen::spec::Resource,
         root: &Path,
-        args: &GenResourceArgs,
+        options: &GenOptions,
     ) -> anyhow::Result<Plan> {
         let target = Target { root, app: "fuzz" };
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
-        match kind {
-            Some(kind) => html::plan(kind, resource, target, &args.options, &self.templates, now),
-            None => {
+        match generator {
+            Generator::Web(kind) => {
+                html::plan(kind, resource, target, options, &self.templates, now)
+            }
+            Generator::Context => {
                 let options = ContextOptions {
-                    schema: !args.options.no_schema,
-                    migration: !args.options.no_migration,
+                    schema: !options.no_schema,
+                    migration: !options.no_migration,
                 };
                 context::plan(resource, target, options, "context", &self.templates, now)
             }
+            Generator::Schema => {
+                let model = Model::new(resource, target.app, "schema");
+                let options = SchemaOptions {
+                    migration: !options.no_migration,
+                };
+                let mut edits = ModuleEdits::default();
+                let mut plan =
+                    schema::plan_schema(&model, target, options, &self.templates, now, &mut edits)?;
+                edits.plan(&mut plan, root)?;
+                Ok(plan)
+            }
+        }
+    }
+}
+
+/// The generator a command runs.
+#[derive(Debug, Clone, Copy)]
+enum Generator {
+    Web(WebKind),
+    Context,
+    Schema,
+}
+
+/// Index, foreign-key and check names are distinct and fit every database (63 bytes).
+fn check_constraint_names(resource: &axgen::spec::Resource, text: &str) {
+    let table = axgen::sql::table(resource);
+    let names: Vec<&str> = table
+        .indexes
+        .iter()
+        .map(|i| i.name.as_str())
+        .chain(table.foreign_keys.iter().map(|f| f.name.as_str()))
+        .chain(table.checks.iter().map(|c| c.name.as_str()))
+        .collect();
+    let distinct: BTreeSet<&str> = names.iter().copied().collect();
+    if distinct.len() != names.len() || names.iter().any(|n| n.len() > 63) {
+        panic!("`{text}` names its constraints {names:?}: not distinct or over 63 bytes");
+    }
+}
+
+/// No module is both `x.rs` and `x/mod.rs` once the plan is applied (E0761).
+fn check_module_files(root: &Path, changes: &[axgen::plan::Change], text: &str) {
+    for change in changes {
+        let path = change.path.to_string_lossy();
+        let twin = match path.strip_suffix("/mod.rs") {
+            Some(dir) => format!("{dir}.rs"),
+            None => match path.strip_suffix(".rs") {
+                Some(stem) => format!("{stem}/mod.rs"),
+                None => continue,
+            },
+        };
+        if root.join(&twin).exists() || changes.iter().any(|c| c.path == Path::new(&twin)) {
+            panic!("the plan of `{text}` writes {path} beside {twin}");
+        }
+    }
+}
+
+/// A file brings each CamelCase name (type, trait, imported type) into scope once.
+fn check_distinct_types(file: &syn::File, path: &str, text: &str) {
+    fn leaves(tree: &syn::UseTree, out: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => leaves(&p.tree, out),
+            syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+            syn::UseTree::Rename(r) => out.push(r.rename.to_string()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| leaves(t, out)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    let mut names = Vec::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Use(u) => leaves(&u.tree, &mut names),
+            syn::Item::Struct(s) => names.push(s.ident.to_string()),
+            syn::Item::Enum(e) => names.push(e.ident.to_string()),
+            syn::Item::Trait(t) => names.push(t.ident.to_string()),
+            syn::Item::Type(t) => names.push(t.ident.to_string()),
+            _ => {}
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for name in names
+        .iter()
+        .filter(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+    {
+        if !seen.insert(name) {
+            panic!("{path} of `{text}` brings {name} into scope twice");
         }
     }
 }
@@ -220,7 +332,28 @@ pub fn bare_app(adapter: Adapter) -> tempfile::TempDir {
         "axgen.toml",
         &format!("[app]\nname = \"fuzz\"\n\n[database]\nadapter = \"{adapter}\"\nurl = \"x\"\n"),
     );
-    write("src/lib.rs", "pub mod db;\n// axgen:contexts\n");
+    write(
+        "src/lib.rs",
+        "pub mod changeset;\npub mod config;\npub mod db;\npub mod web;\n// axgen:contexts\n",
+    );
+    // The other modules `axgen new` writes, which no generated file may replace.
+    for module in [
+        "src/main.rs",
+        "src/changeset.rs",
+        "src/config.rs",
+        "src/db.rs",
+        "src/web/csrf.rs",
+        "src/web/error.rs",
+        "src/web/flash.rs",
+        "src/web/form_body.rs",
+        "src/web/health_controller.rs",
+        "src/web/method_override.rs",
+        "src/web/page_controller.rs",
+        "src/web/state.rs",
+        "src/web/view.rs",
+    ] {
+        write(module, "//! The app's own.\n");
+    }
     write(
         "src/web/mod.rs",
         "pub mod api;\n// axgen:controllers\n\nfn f() {\n    let _ = r()\n        // axgen:routes\n        ;\n    let _ = r()\n        // axgen:api-routes\n        ;\n}\n",

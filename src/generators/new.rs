@@ -172,7 +172,7 @@ fn validate_app_name(name: &str) -> Result<(), UsageError> {
         .with_hint(format!("try `axgen new {}`", suggest(name))));
     }
     if TAKEN.contains(&name)
-        || crate::naming::APP_CRATES.contains(&name)
+        || crate::spec::reserved::find(name, crate::spec::reserved::Place::Crate).is_some()
         || crate::naming::RUST_KEYWORDS.contains(&name)
     {
         return Err(UsageError::new(format!(

@@ -18,15 +18,22 @@
 //!   which would trip clippy's `upper_case_acronyms` in the generated app; use `HttpClient`).
 //!   Schemas of `gen html|json|context` and `--web` have one segment; `gen schema Blog.Post`
 //!   means context `Blog`, schema `Post`.
-//! - A context, schema or namespace whose module name is a Rust keyword (`Type` → `type`),
-//!   a schema named like a prelude type (`String`, `Option`, `Vec`, `Result`...), and a
-//!   top-level module `main` or `lib` (it would overwrite the app's crate root).
+//! - A context, schema or namespace whose module name is a Rust keyword (`Type` → `type`).
+//! - A name the generated app already uses where the new one would land ([`reserved`], one
+//!   table listed in the README): a crate-root module (`Web`, `Db`, `Main`), a crate the app
+//!   uses (`Sqlx`), a module of `src/web/` (`--web Api`, the schema `Page` whose controller
+//!   would be `page_controller`), a type beside the schema (`Error`, `Pool`, `String`), a
+//!   variable of the generated code that the schema's snake_case name or plural would shadow
+//!   (`Db` → `db`, the pool; the plural `params`), and an enum field whose type would be one
+//!   (`round` of `Subsec` → `SubsecRound`, `changes` of `Post` → `PostChanges`).
 //! - A context whose last segment equals the schema (`Blog Blog`, `Blog.Blog`).
 //! - A plural or `--table` that is not snake_case, a plural that is a Rust keyword or equals
 //!   the singular (`sheep`: the generated tests would shadow one with the other).
 //! - A field given twice; a field named `id`, `inserted_at` or `updated_at` (every table has
 //!   them); an empty field name; a field name that is not snake_case.
-//! - Names longer than 63 characters (PostgreSQL's limit) for fields, plurals and tables.
+//! - Names longer than 63 characters (PostgreSQL's limit) for fields, plurals and tables; a
+//!   table (plural or `--table`) starting with `sqlite_`, which SQLite reserves (refused for
+//!   every adapter so that the app stays portable).
 //! - An unknown type (the message lists every valid type) or modifier (lists the four).
 //! - `enum` without values, with a value that is not snake_case, given twice, or whose
 //!   variants collide (`v_1` and `v1` both become `V1`), or `self` (variant `Self`).
@@ -54,6 +61,7 @@
 
 pub mod field;
 mod names;
+pub mod reserved;
 mod resolve;
 pub mod types;
 
@@ -99,7 +107,7 @@ pub fn parse_resource(
     options: &GenOptions,
 ) -> Result<Spec, UsageError> {
     let context = names::context(context)?;
-    let schema = names::schema(schema)?;
+    let schema = names::schema(schema, false)?;
     names::distinct(&context, &schema)?;
     let spec = finish(Some(context), schema, plural, fields, options)?;
     if spec.fields.is_empty() {
@@ -172,8 +180,17 @@ fn finish(
     if let Some(web) = options.web.as_deref() {
         names::web(web)?;
     }
+    let fields = field::parse_fields(fields, &singular)?;
+    for field in &fields {
+        match field.arg {
+            TypeArg::Values(_) => names::enum_type(&schema, &field.name)?,
+            // The changeset binds a reference by its name beside the pool `db`.
+            TypeArg::Table(_) => reserved::variable("references field", &field.name, &field.name)?,
+            _ => {}
+        }
+    }
     Ok(Spec {
-        fields: field::parse_fields(fields, &singular)?,
+        fields,
         context,
         schema,
         plural: plural.to_string(),

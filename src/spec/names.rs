@@ -4,49 +4,7 @@ use crate::error::UsageError;
 use crate::naming;
 
 use super::field::MAX_NAME_LEN;
-
-/// Top-level module names that would overwrite the app's own crate roots.
-const APP_MODULES: &[&str] = &["main", "lib"];
-
-/// Types of Rust's prelude a schema struct or enum must not shadow.
-const PRELUDE_TYPES: &[&str] = &[
-    "AsMut",
-    "AsRef",
-    "Box",
-    "Clone",
-    "Copy",
-    "Default",
-    "Drop",
-    "Eq",
-    "Err",
-    "Extend",
-    "Fn",
-    "FnMut",
-    "FnOnce",
-    "From",
-    "FromIterator",
-    "Into",
-    "IntoIterator",
-    "Iterator",
-    "None",
-    "Ok",
-    "Option",
-    "Ord",
-    "PartialEq",
-    "PartialOrd",
-    "Result",
-    "Send",
-    "Sized",
-    "Some",
-    "String",
-    "Sync",
-    "ToOwned",
-    "ToString",
-    "TryFrom",
-    "TryInto",
-    "Unpin",
-    "Vec",
-];
+use super::reserved;
 
 fn refuse<T>(message: String) -> Result<T, UsageError> {
     Err(UsageError::new(message))
@@ -61,15 +19,16 @@ pub fn context(raw: &str) -> Result<Vec<String>, UsageError> {
         ));
     }
     let segments: Vec<String> = raw.split('.').map(str::to_string).collect();
-    for segment in &segments {
+    for (depth, segment) in segments.iter().enumerate() {
         module_not_keyword("context", raw, segment)?;
+        reserved::module("context", raw, &naming::snake(segment), depth == 0)?;
     }
-    top_level_module("context", raw, &segments[0])?;
     Ok(segments)
 }
 
-/// A schema for `gen html|json|context`: one CamelCase segment such as `Post`.
-pub fn schema(raw: &str) -> Result<String, UsageError> {
+/// A schema for `gen html|json|context`: one CamelCase segment such as `Post`; `at_root` when
+/// its module is at the crate root (`gen schema Post`).
+pub fn schema(raw: &str, at_root: bool) -> Result<String, UsageError> {
     if !naming::is_camel_case(raw) {
         let such_as = naming::suggest_camel_path(&raw.replace('.', "_"), "Post");
         return refuse(format!(
@@ -77,7 +36,7 @@ pub fn schema(raw: &str) -> Result<String, UsageError> {
         ));
     }
     module_not_keyword("schema", raw, raw)?;
-    not_prelude(raw)?;
+    reserved::schema(raw, at_root)?;
     Ok(raw.to_string())
 }
 
@@ -94,10 +53,7 @@ pub fn dotted_schema(raw: &str) -> Result<(Option<Vec<String>>, String), UsageEr
         Some((context_part, schema_part)) => (Some(context(context_part)?), schema_part),
         None => (None, raw),
     };
-    let schema_name = schema(schema_name)?;
-    if context.is_none() {
-        top_level_module("schema", raw, &schema_name)?;
-    }
+    let schema_name = schema(schema_name, context.is_none())?;
     Ok((context, schema_name))
 }
 
@@ -117,32 +73,6 @@ fn module_not_keyword(what: &str, raw: &str, segment: &str) -> Result<(), UsageE
     if naming::is_rust_keyword(&module) {
         return refuse(format!(
             "The {what} \"{raw}\" would be the Rust module \"{module}\", which is a keyword; choose another name"
-        ));
-    }
-    Ok(())
-}
-
-/// `Main` or `Lib` at the top would be written over `src/main.rs` or `src/lib.rs`; `Sqlx`,
-/// `Axum`... would shadow the crates the app uses.
-fn top_level_module(what: &str, raw: &str, segment: &str) -> Result<(), UsageError> {
-    let module = naming::snake(segment);
-    if APP_MODULES.contains(&module.as_str()) {
-        return refuse(format!(
-            "The {what} \"{raw}\" would be written to src/{module}.rs, the app's own crate root; choose another name"
-        ));
-    }
-    if crate::naming::APP_CRATES.contains(&module.as_str()) {
-        return refuse(format!(
-            "The {what} \"{raw}\" would be the module crate::{module}, which shadows the {module} crate the app uses; choose another name"
-        ));
-    }
-    Ok(())
-}
-
-fn not_prelude(schema: &str) -> Result<(), UsageError> {
-    if PRELUDE_TYPES.contains(&schema) {
-        return refuse(format!(
-            "The schema \"{schema}\" would shadow Rust's own {schema}; choose another name"
         ));
     }
     Ok(())
@@ -172,10 +102,14 @@ pub fn plural(
         ));
     }
     not_too_long("plural", raw)?;
+    reserved::variable("plural", raw, raw)?;
     if !table_given && naming::is_sql_reserved(raw) {
         return refuse(format!(
             "The plural \"{raw}\" is a reserved word in SQL and would be the table name; pass --table with another name such as {prefix}_{raw}"
         ));
+    }
+    if !table_given {
+        not_internal("plural", raw, "pass --table with another name", prefix)?;
     }
     Ok(())
 }
@@ -194,7 +128,30 @@ pub fn table(raw: &str, prefix: &str) -> Result<(), UsageError> {
             "The table name \"{raw}\", given with --table, is a reserved word in SQL; choose another name such as {prefix}_{raw}"
         ));
     }
+    not_internal("table name", raw, "choose another name", prefix)
+}
+
+/// SQLite reserves every name starting with `sqlite_` for its own tables; refused for every
+/// adapter, since the app may move between databases.
+fn not_internal(what: &str, raw: &str, fix: &str, prefix: &str) -> Result<(), UsageError> {
+    if raw.starts_with(naming::SQLITE_INTERNAL_PREFIX) {
+        return refuse(format!(
+            "The {what} \"{raw}\" would be a table name starting with sqlite_, which SQLite reserves for its own tables (refused on every database so that the app stays portable); {fix} such as {prefix}_{raw}"
+        ));
+    }
     Ok(())
+}
+
+/// The enum of the field `field` of `schema` (`PostStatus`) must not be a type the generated
+/// code already has beside it.
+pub fn enum_type(schema: &str, field: &str) -> Result<(), UsageError> {
+    let ty = naming::enum_type(schema, field);
+    if ty == naming::changes_type(schema) {
+        return refuse(format!(
+            "The enum field \"{field}\" of {schema} would be the type {ty}, which clashes with the struct of {schema}'s changes in the generated code; choose another field name"
+        ));
+    }
+    reserved::schema_type("enum field", field, &ty)
 }
 
 fn not_too_long(what: &str, raw: &str) -> Result<(), UsageError> {
@@ -214,5 +171,8 @@ pub fn web(raw: &str) -> Result<(), UsageError> {
             "Expected the web namespace, \"{raw}\", given with --web, to be a CamelCase module name such as {such_as}"
         ));
     }
-    module_not_keyword("web namespace", raw, raw)
+    module_not_keyword("web namespace", raw, raw)?;
+    let module = naming::snake(raw);
+    reserved::module("web namespace", raw, &module, false)?;
+    reserved::web_module("web namespace", raw, &module)
 }

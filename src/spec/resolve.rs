@@ -291,7 +291,7 @@ impl FieldScope<'_> {
     fn resolve(&self, spec: &FieldSpec) -> Field {
         let ty = spec.ty;
         let enum_type = match &spec.arg {
-            TypeArg::Values(_) => Some(format!("{}{}", self.schema, naming::camel(&spec.name))),
+            TypeArg::Values(_) => Some(naming::enum_type(self.schema, &spec.name)),
             _ => None,
         };
         let (inner_rust, inner_sql) = match &spec.arg {

@@ -357,7 +357,7 @@ fn refuses_bad_names() {
         ),
         (
             parse_resource("Blog", "String", "strings", &one, &opts),
-            "would shadow Rust's own String",
+            "would be the type String, which clashes with Rust's prelude",
         ),
         (
             parse_resource("Main", "Post", "posts", &one, &opts),

@@ -204,12 +204,22 @@ pub fn index_name(table: &str, column: &str) -> String {
     constraint_name(table, column, "index")
 }
 
-/// `<table>_<column>_<suffix>`, shortened to the longest identifier every dialect keeps by
-/// cutting the table and column part, never the suffix.
+/// `<table>_<column>_<suffix>`, as Ecto names it. A name longer than the longest identifier
+/// every dialect keeps (PostgreSQL cuts at 63 bytes, MySQL refuses more than 64) is cut and
+/// given the CRC-32 of the whole name before the suffix, so two long names that share their
+/// first 63 bytes stay distinct: `<cut>_<8 hex digits>_<suffix>`. Every generated file takes
+/// the name from [`Table`], computed here once.
 fn constraint_name(table: &str, column: &str, suffix: &str) -> String {
+    let full = [table, column, suffix].join("_");
+    if full.len() <= MAX_IDENTIFIER {
+        return full;
+    }
+    const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    let hash = format!("{:08x}", CRC.checksum(full.as_bytes()));
     let mut base = [table, column].join("_");
-    base.truncate(MAX_IDENTIFIER - suffix.len() - 1);
-    [base.as_str(), suffix].join("_")
+    base.truncate(MAX_IDENTIFIER - hash.len() - suffix.len() - 2);
+    let base = base.trim_end_matches('_');
+    [base, hash.as_str(), suffix].join("_")
 }
 
 /// The tables `up.sql` files in `migrations` create, for refusing a second `CREATE TABLE`.
@@ -461,10 +471,59 @@ mod tests {
     }
 
     #[test]
-    fn long_names_keep_their_suffix() {
-        let name = constraint_name(&"t".repeat(40), &"c".repeat(40), "index");
+    fn long_names_are_cut_with_a_hash_and_keep_their_suffix() {
+        let table = "t".repeat(40);
+        let name = constraint_name(&table, &"c".repeat(40), "index");
         assert_eq!(name.len(), MAX_IDENTIFIER);
-        assert!(name.ends_with("_index"));
+        assert!(name.ends_with("_index"), "{name}");
+        let one = constraint_name(&table, &format!("{}_one", "c".repeat(30)), "index");
+        let two = constraint_name(&table, &format!("{}_two", "c".repeat(30)), "index");
+        assert_ne!(one, two, "names sharing their first 63 bytes stay distinct");
+        assert!(one.len() <= MAX_IDENTIFIER && two.len() <= MAX_IDENTIFIER);
+        assert_eq!(
+            constraint_name("posts", "email", "index"),
+            "posts_email_index",
+            "short names are Ecto's"
+        );
+        let fits = constraint_name(&"t".repeat(51), "c1234", "index");
+        assert_eq!(
+            fits.len(),
+            MAX_IDENTIFIER,
+            "a name of exactly 63 bytes is kept"
+        );
+        assert_eq!(fits, format!("{}_c1234_index", "t".repeat(51)));
+    }
+
+    #[test]
+    fn a_long_table_keeps_every_constraint_name_distinct() {
+        let plural = "a".repeat(55);
+        let fields: Vec<String> = [
+            "field_aaaaaaaaaa_one:string:unique",
+            "field_aaaaaaaaaa_two:string:unique",
+            "author_aaaaaaaaaaaaaa_id:references:users",
+            "editor_aaaaaaaaaaaaaa_id:references:users",
+            "state_aaaaaaaaaaaaaa_one:enum:a:b",
+            "state_aaaaaaaaaaaaaa_two:enum:a:b",
+        ]
+        .map(String::from)
+        .to_vec();
+        let resource =
+            crate::spec::parse_schema("Longthing", &plural, &fields, &GenOptions::default())
+                .unwrap()
+                .resolve(Adapter::Postgres);
+        let t = table(&resource);
+        let mut names: Vec<&str> = t
+            .indexes
+            .iter()
+            .map(|i| i.name.as_str())
+            .chain(t.foreign_keys.iter().map(|f| f.name.as_str()))
+            .chain(t.checks.iter().map(|c| c.name.as_str()))
+            .collect();
+        assert_eq!(names.len(), 8);
+        assert!(names.iter().all(|n| n.len() <= MAX_IDENTIFIER), "{names:?}");
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 8, "every name is distinct: {names:?}");
     }
 
     #[test]

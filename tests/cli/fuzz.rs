@@ -32,10 +32,18 @@ use gen_target::{execute_all, parent_table, referenced_tables};
 /// Words the parser must take apart, mostly valid so that most cases reach the plan builder,
 /// with keywords, reserved words and garbage mixed in.
 const CONTEXTS: &[&str] = &["Blog", "Admin.Blog", "Shop", "Accounts", "Catalog.Items"];
-const BAD_CONTEXTS: &[&str] = &["Type", "blog", "A..B", ""];
+const BAD_CONTEXTS: &[&str] = &["Type", "blog", "A..B", "", "Web", "Sqlx"];
 const SCHEMAS: &[&str] = &["Post", "LineItem", "Comment", "Photo", "X"];
-const BAD_SCHEMAS: &[&str] = &["String", "post", "Blog", "HTTPThing"];
-const PLURALS: &[&str] = &["posts", "line_items", "comments", "photos", "xs"];
+const BAD_SCHEMAS: &[&str] = &["String", "post", "Blog", "HTTPThing", "Error", "Page"];
+/// With a plural of 55 letters, every index and constraint name is past 63 bytes.
+const PLURALS: &[&str] = &[
+    "posts",
+    "line_items",
+    "comments",
+    "photos",
+    "xs",
+    "longxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxs",
+];
 const BAD_PLURALS: &[&str] = &["order", "Posts", "sheep", "match"];
 const NAMES: &[&str] = &[
     "title",
@@ -63,6 +71,9 @@ const NAMES: &[&str] = &[
     "notes",
     "slug",
     "meta",
+    "field_aaaaaaaaaa_one",
+    "field_aaaaaaaaaa_two",
+    "author_aaaaaaaaaa_id",
 ];
 const BAD_NAMES: &[&str] = &["order", "self", "id", "", "Name", "match", "r#x", "ünï"];
 const TYPES: &[&str] = &[
@@ -381,4 +392,31 @@ fn kept_fuzz_inputs_pass_the_fuzz_target_checks() {
         checked >= 9,
         "only {checked} seeds reached the plan builder: the checks refuse valid commands"
     );
+}
+
+/// The `gen` target's dictionary has every name the app already uses, and its seeds that
+/// use one are refused, while those with long names and several references are checked.
+#[test]
+fn the_fuzz_target_knows_the_names_the_app_uses() {
+    use axgen::spec::reserved::{Place, RESERVED};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let dict = fs::read_to_string(root.join("gen.dict")).unwrap();
+    for entry in RESERVED {
+        let word = match entry.place {
+            Place::Type => entry.name.to_string(),
+            _ => axgen::naming::camel(entry.name),
+        };
+        assert!(
+            dict.contains(&format!("\"{word}\"")),
+            "fuzz/gen.dict lacks {word}"
+        );
+    }
+    let checker = gen_target::Checker::new();
+    let outcome = |seed: &str| checker.check(&fs::read(root.join("seeds/gen").join(seed)).unwrap());
+    for seed in ["14", "15", "16", "17", "18", "19"] {
+        assert_eq!(outcome(seed), gen_target::Outcome::Refused, "seed {seed}");
+    }
+    for seed in ["11", "12", "13", "20"] {
+        assert_eq!(outcome(seed), gen_target::Outcome::Checked, "seed {seed}");
+    }
 }

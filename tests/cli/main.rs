@@ -8,6 +8,7 @@ mod gen_migration;
 mod gen_schema;
 mod gen_web;
 mod help;
+mod names;
 mod new;
 mod readme;
 mod routes;

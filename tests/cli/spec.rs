@@ -9,7 +9,7 @@ use crate::Axgen;
 /// Runs `axgen <args>` in a fresh empty folder and checks the refusal: exit code 2, stderr
 /// starting with `error:` and containing `expected`, and the folder still empty.
 #[track_caller]
-fn refuses<S: AsRef<str>>(args: &[S], expected: &str) {
+pub fn refuses<S: AsRef<str>>(args: &[S], expected: &str) {
     let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let run = Axgen::in_dir(dir.path()).args(&args).run();
@@ -128,18 +128,16 @@ fn top_level_modules_shadowing_the_apps_crates() {
     ] {
         refuses(
             &["gen", "html", context, "Post", "posts", "title"],
-            &format!(
-                "The context \"{context}\" would be the module crate::{module}, which shadows the {module} crate"
-            ),
+            &format!("The context \"{context}\" would be the module {module}, which clashes with"),
         );
     }
     refuses(
         &["gen", "schema", "Uuid", "uuids", "title"],
-        "The schema \"Uuid\" would be the module crate::uuid, which shadows the uuid crate",
+        "The schema \"Uuid\" would be the module uuid, which clashes with the uuid crate the app uses",
     );
     refuses(
         &["gen", "html", "Sqlx.Blog", "Post", "posts", "title"],
-        "The context \"Sqlx.Blog\" would be the module crate::sqlx",
+        "The context \"Sqlx.Blog\" would be the module sqlx, which clashes with the sqlx crate",
     );
 }
 
