@@ -167,6 +167,30 @@ pub fn suggest_snake(s: &str, fallback: &str) -> String {
     }
 }
 
+/// The plural of an English noun in snake_case, for suggestions: `user` → `users`,
+/// `category` → `categories` (the pluralizer crate's rules, from the pluralize npm package).
+pub fn plural_of(word: &str) -> String {
+    pluralizer::pluralize(word, 2, false)
+}
+
+/// The singular of an English noun, for suggestions: `Users` → `User`; a word that is its
+/// own singular (`Series`, `News`) comes back unchanged.
+pub fn singular_of(word: &str) -> String {
+    pluralizer::pluralize(word, 1, false)
+}
+
+/// The candidate closest to `word` when it is close enough to be a likely typo or a
+/// wrong case (`strng`, `String` → `string`), for "did you mean" hints.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::jaro_winkler(&word, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
 /// The prefix SQLite reserves for its own tables and indexes (`sqlite_master`...).
 pub const SQLITE_INTERNAL_PREFIX: &str = "sqlite_";
 
@@ -301,5 +325,25 @@ mod tests {
         assert_eq!(suggest_camel_path("!!", "Blog"), "Blog");
         assert_eq!(suggest_snake("BlogPosts", "posts"), "blog_posts");
         assert_eq!(suggest_snake("***", "posts"), "posts");
+    }
+
+    #[test]
+    fn suggestions_inflect_and_find_typos() {
+        assert_eq!(plural_of("user"), "users");
+        assert_eq!(plural_of("category"), "categories");
+        assert_eq!(singular_of("Users"), "User");
+        assert_eq!(singular_of("Series"), "Series");
+        let types = [
+            "string",
+            "text",
+            "integer",
+            "utc_datetime",
+            "naive_datetime",
+        ];
+        assert_eq!(closest("String", types), Some("string"));
+        assert_eq!(closest("strng", types), Some("string"));
+        assert_eq!(closest("integr", types), Some("integer"));
+        assert_eq!(closest("utc_datetim", types), Some("utc_datetime"));
+        assert_eq!(closest("banana", types), None);
     }
 }

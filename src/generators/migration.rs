@@ -110,12 +110,7 @@ pub fn dialect_name(adapter: Adapter) -> &'static str {
 /// Refuses a migration name that is not snake_case or that an existing migration already has.
 fn validate_name(name: &str, existing: &[Existing]) -> Result<(), UsageError> {
     if !crate::naming::is_snake_case(name) {
-        let suggestion = crate::naming::snake(name);
-        let example = if crate::naming::is_snake_case(&suggestion) {
-            suggestion
-        } else {
-            "add_slug_to_posts".to_string()
-        };
+        let example = crate::naming::suggest_snake(name, "add_slug_to_posts");
         return Err(UsageError::new(format!(
             "Expected the migration name, \"{name}\", to be snake_case, such as {example}"
         )));

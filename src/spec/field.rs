@@ -132,8 +132,13 @@ fn check_name(name: &str, raw: &str, singular: &str) -> Result<(), UsageError> {
 }
 
 fn unknown_type(name: &str, word: &str) -> UsageError {
+    let names = types::table().types.iter().map(|t| t.name.as_str());
+    let guess = match naming::closest(word, names) {
+        Some(guess) => format!("did you mean {name}:{guess}? "),
+        None => String::new(),
+    };
     UsageError::new(format!(
-        "Unknown type \"{word}\" for the field \"{name}\"; valid types are: {}",
+        "Unknown type \"{word}\" for the field \"{name}\"; {guess}valid types are: {}",
         types::all_names()
     ))
 }
@@ -240,7 +245,8 @@ fn parse_table<'a>(
 ) -> Result<(TypeArg, &'a [&'a str]), UsageError> {
     let Some((table, tail)) = argument(rest) else {
         return Err(UsageError::new(format!(
-            "The references field \"{name}\" has no table; write it as {name}:references:posts"
+            "The references field \"{name}\" has no table; write it as {name}:references:{}",
+            referenced_table(name)
         )));
     };
     if !naming::is_snake_case(table) {
@@ -250,6 +256,16 @@ fn parse_table<'a>(
         )));
     }
     Ok((TypeArg::Table(table.to_string()), tail))
+}
+
+/// The table a references field most likely points to, by its name: `user_id` → `users`.
+fn referenced_table(name: &str) -> String {
+    let parent = name.strip_suffix("_id").unwrap_or(name);
+    if parent.is_empty() {
+        "posts".to_string()
+    } else {
+        naming::plural_of(parent)
+    }
 }
 
 fn parse_modifiers(name: &str, words: &[&str]) -> Result<Modifiers, UsageError> {

@@ -85,6 +85,12 @@ pub fn plural(
     table_given: bool,
     prefix: &str,
 ) -> Result<(), UsageError> {
+    if raw.contains(':') {
+        return refuse(format!(
+            "The plural is missing: \"{raw}\" is a field, and the plural (the table name, such as {}) comes before the fields",
+            naming::plural_of(singular)
+        ));
+    }
     if !naming::is_snake_case(raw) {
         let such_as = naming::suggest_snake(raw, "posts");
         return refuse(format!(
@@ -94,6 +100,13 @@ pub fn plural(
     if naming::is_rust_keyword(raw) {
         return refuse(format!(
             "The plural \"{raw}\" is a Rust keyword; choose another plural"
+        ));
+    }
+    let singular_of_raw = naming::singular_of(raw);
+    if raw == singular && singular_of_raw != raw {
+        return refuse(format!(
+            "The schema is plural: it names one row, so write it in the singular, such as {} (with the plural {raw})",
+            naming::camel(&singular_of_raw)
         ));
     }
     if raw == singular {

@@ -436,7 +436,7 @@ fn refuses_bad_fields() {
     let cases: &[(&[&str], &str)] = &[
         (
             &["title:strng"],
-            "Unknown type \"strng\" for the field \"title\"; valid types are: string, text, integer",
+            "Unknown type \"strng\" for the field \"title\"; did you mean title:string? valid types are: string, text, integer",
         ),
         (
             &["title:string:uniq"],

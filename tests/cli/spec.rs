@@ -197,7 +197,41 @@ fn no_fields() {
 fn unknown_type_lists_every_valid_type() {
     refuses_field(
         &["title:strng"],
-        "Unknown type \"strng\" for the field \"title\"; valid types are: string, text, integer, bigint, float, decimal, boolean, date, time, naive_datetime, utc_datetime, uuid, binary, map, array, enum, references",
+        "Unknown type \"strng\" for the field \"title\"; did you mean title:string? valid types are: string, text, integer, bigint, float, decimal, boolean, date, time, naive_datetime, utc_datetime, uuid, binary, map, array, enum, references",
+    );
+}
+
+#[test]
+fn a_type_with_the_wrong_case_or_a_typo_gets_the_type_it_means() {
+    refuses_field(
+        &["title:String"],
+        "Unknown type \"String\" for the field \"title\"; did you mean title:string?",
+    );
+    refuses_field(&["count:integr"], "did you mean count:integer?");
+    refuses_field(&["at:UTC_DATETIME"], "did you mean at:utc_datetime?");
+    refuses_field(
+        &["x:banana"],
+        "Unknown type \"banana\" for the field \"x\"; valid types are:",
+    );
+}
+
+#[test]
+fn a_missing_plural_is_named_as_such() {
+    refuses(
+        &["gen", "html", "Blog", "Post", "title:string", "body:text"],
+        "The plural is missing: \"title:string\" is a field, and the plural (the table name, such as posts) comes before the fields",
+    );
+    refuses(
+        &["gen", "schema", "Blog.Category", "name:string"],
+        "such as categories",
+    );
+}
+
+#[test]
+fn a_plural_schema_gets_its_singular() {
+    refuses(
+        &["gen", "html", "Accounts", "Users", "users", "name"],
+        "The schema is plural: it names one row, so write it in the singular, such as User (with the plural users)",
     );
 }
 
@@ -261,6 +295,18 @@ fn references_without_table() {
     refuses_field(
         &["post_id:references"],
         "The references field \"post_id\" has no table; write it as post_id:references:posts",
+    );
+}
+
+#[test]
+fn references_without_table_suggest_the_fields_own_table() {
+    refuses_field(
+        &["user_id:references"],
+        "The references field \"user_id\" has no table; write it as user_id:references:users",
+    );
+    refuses_field(
+        &["category_id:references"],
+        "write it as category_id:references:categories",
     );
 }
 
