@@ -405,7 +405,7 @@ fn unique_value(field: &Field) -> Option<(String, Option<String>)> {
         "integer" | "bigint" => format!("{} + n", field.test.create_json),
         "float" => format!("{} + n as f64", field.test.create_json),
         "decimal" => "format!(\"{n}.5\")".to_string(),
-        "boolean" => "n % 2 == 0".to_string(),
+        "boolean" => "n.is_multiple_of(2)".to_string(),
         "date" => "format!(\"{}-11-24\", 2026 + n)".to_string(),
         "time" => "format!(\"14:{:02}:{:02}\", n / 60 % 60, n % 60)".to_string(),
         "naive_datetime" => {

@@ -262,7 +262,7 @@ fn blog_sql(engine: Engine) -> (&'static str, &'static str, &'static str, &'stat
 }
 
 /// `url` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
+pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let host_end = base[scheme_end..]
