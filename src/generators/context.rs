@@ -18,7 +18,7 @@ use crate::generators::schema::{self, FieldModel, Model, ModuleEdits, SchemaOpti
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
 use crate::project::Project;
-use crate::spec::{self, Resource};
+use crate::spec::{self, Field, Resource};
 use crate::templates::Templates;
 
 /// The marker line in a context module before which the imports of its functions go.
@@ -48,6 +48,11 @@ pub struct TestModel<'a> {
     pub fixtures: Vec<Fixture>,
     /// Every fixture function the tests define, dependencies first.
     pub fixture_fns: Vec<Fixture>,
+    /// The calls inserting the rows a new row references, each parent once, dependencies
+    /// first: a parent referenced directly and through another parent is shared.
+    pub setup: Vec<FixtureCall>,
+    /// Whether a fixture draws unique values from `unique_number()`.
+    pub numbered: bool,
     /// Whether tests can make two rows with different unique values.
     pub unique_update_test: bool,
     /// Whether tests can make a second row from the update params (and the first row's
@@ -82,8 +87,11 @@ pub struct Fixture {
     pub parent: Option<Resource>,
     /// The parent's fields with valid values.
     pub fields: Vec<FixtureField>,
-    /// The fixtures of the rows the parent references.
-    pub inner: Vec<FixtureCall>,
+    /// The ids of the rows the parent references, which the caller inserts first and
+    /// passes: `user_id: i64`.
+    pub params: Vec<FixtureParam>,
+    /// Unique values drawn per call: `let n = unique_number();` and one `let` per enum.
+    pub numbered: bool,
     /// The first field of the resource referencing the table.
     pub field: Option<FieldRef>,
 }
@@ -92,14 +100,30 @@ pub struct Fixture {
 #[derive(Debug, Clone, Serialize)]
 pub struct FixtureField {
     pub name: String,
+    /// A JSON literal, a parameter, or a Rust expression of `n` for a unique field.
     pub value: String,
+    /// The `let` binding the value needs first (a unique enum's pick), if any.
+    pub binding: Option<String>,
 }
 
-/// A fixture a parent's fixture calls first: `let var = function(db).await?;`.
+/// A parameter of a fixture: the id of a row it references.
+#[derive(Debug, Clone, Serialize)]
+pub struct FixtureParam {
+    pub var: String,
+    pub id_type: String,
+}
+
+/// A fixture call in a test's setup: `let var = function(db, args...).await?;`.
 #[derive(Debug, Clone, Serialize)]
 pub struct FixtureCall {
     pub function: String,
     pub var: String,
+    /// The variables of earlier calls it takes.
+    pub args: Vec<String>,
+    /// Whether the resource references the row directly.
+    pub direct: bool,
+    /// Whether a later call takes the row's id too.
+    pub reused: bool,
 }
 
 /// The field of the resource holding a reference.
@@ -234,9 +258,12 @@ pub fn test_model<'a>(model: &'a Model<'a>, root: &Path) -> Result<TestModel<'a>
         .filter(|f| f.redact && matches!(f.kind.as_str(), "string" | "text" | "uuid"))
         .map(|f| serde_json::Value::from(f.test.create_form.as_str()).to_string())
         .collect();
+    let setup = setup_calls(&fixtures.defined, &direct);
     Ok(TestModel {
         model,
         fields,
+        numbered: fixtures.defined.iter().any(|f| f.numbered),
+        setup,
         fixtures: direct,
         fixture_fns: fixtures.defined,
         unique_update_test,
@@ -310,7 +337,8 @@ impl<'a> Fixtures<'a> {
                 id_type: self.id_type.to_string(),
                 parent: None,
                 fields: Vec::new(),
-                inner: Vec::new(),
+                params: Vec::new(),
+                numbered: false,
                 field: None,
             },
         };
@@ -319,27 +347,35 @@ impl<'a> Fixtures<'a> {
     }
 
     fn parent_fixture(&mut self, parent: Resource, path: &mut Vec<String>) -> Fixture {
-        let mut inner: Vec<FixtureCall> = Vec::new();
+        let mut params: Vec<FixtureParam> = Vec::new();
         let mut fields = Vec::new();
+        let mut numbered = false;
         for field in &parent.fields {
-            let value = match &field.references {
+            let (value, binding) = match &field.references {
                 Some(reference) => match self.for_table(&reference.table, path) {
                     Some(fixture) => {
-                        if !inner.iter().any(|call| call.var == fixture.var) {
-                            inner.push(FixtureCall {
-                                function: fixture.function.clone(),
+                        if !params.iter().any(|param| param.var == fixture.var) {
+                            params.push(FixtureParam {
                                 var: fixture.var.clone(),
+                                id_type: fixture.id_type.clone(),
                             });
                         }
-                        fixture.var
+                        (fixture.var, None)
                     }
-                    None => "null".to_string(),
+                    None => ("null".to_string(), None),
                 },
-                None => field.test.create_json.clone(),
+                None => match unique_value(field) {
+                    Some(drawn) => {
+                        numbered = true;
+                        drawn
+                    }
+                    None => (field.test.create_json.clone(), None),
+                },
             };
             fields.push(FixtureField {
                 name: field.name.clone(),
                 value,
+                binding,
             });
         }
         Fixture {
@@ -347,12 +383,64 @@ impl<'a> Fixtures<'a> {
             function: format!("insert_{}", parent.singular),
             var: format!("{}_id", parent.singular),
             id_type: parent.id_rust_type.clone(),
+            numbered,
             fields,
-            inner,
+            params,
             parent: Some(parent),
             field: None,
         }
     }
+}
+
+/// The value of a unique field of a parent in its fixture, with the `let` binding it needs
+/// first: drawn from the call's number `n`, so that two rows a test inserts never share it.
+/// `None` for a field that is not unique, or has a single value. A unique boolean or enum
+/// has only as many values as it has variants.
+fn unique_value(field: &Field) -> Option<(String, Option<String>)> {
+    if !field.unique {
+        return None;
+    }
+    let value = match field.kind.as_str() {
+        "string" => format!("format!(\"{} {{n}}\")", field.test.create_form),
+        "integer" | "bigint" => format!("{} + n", field.test.create_json),
+        "float" => format!("{} + n as f64", field.test.create_json),
+        "decimal" => "format!(\"{n}.5\")".to_string(),
+        "boolean" => "n.is_multiple_of(2)".to_string(),
+        "date" => "format!(\"{}-11-24\", 2026 + n)".to_string(),
+        "time" => "format!(\"14:{:02}:{:02}\", n / 60 % 60, n % 60)".to_string(),
+        "naive_datetime" => {
+            "format!(\"2026-11-24T14:{:02}:{:02}\", n / 60 % 60, n % 60)".to_string()
+        }
+        "utc_datetime" => {
+            "format!(\"2026-11-24T14:{:02}:{:02}Z\", n / 60 % 60, n % 60)".to_string()
+        }
+        "uuid" => "format!(\"7488a646-e31f-11e4-aace-{n:012x}\")".to_string(),
+        "enum" if field.enum_values.len() > 1 => {
+            let values: Vec<String> = field.enum_values.iter().map(|v| format!("{v:?}")).collect();
+            let pick = format!("[{}][n % {}]", values.join(", "), values.len());
+            return Some((field.ident.clone(), Some(pick)));
+        }
+        _ => return None,
+    };
+    Some((value, None))
+}
+
+/// The setup of a test: every fixture in `defined` (dependencies first) called once, each
+/// with the ids of the rows it references.
+fn setup_calls(defined: &[Fixture], direct: &[Fixture]) -> Vec<FixtureCall> {
+    defined
+        .iter()
+        .enumerate()
+        .map(|(i, fixture)| FixtureCall {
+            function: fixture.function.clone(),
+            var: fixture.var.clone(),
+            args: fixture.params.iter().map(|p| p.var.clone()).collect(),
+            direct: direct.iter().any(|d| d.var == fixture.var),
+            reused: defined[i + 1..]
+                .iter()
+                .any(|later| later.params.iter().any(|p| p.var == fixture.var)),
+        })
+        .collect()
 }
 
 /// The resources axgen generated in the app whose context has their `create_*` function

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::cli::{Adapter, GenOptions, GenResourceArgs};
 use crate::error::UsageError;
-use crate::generators::context::{self, ContextOptions, Fixture};
+use crate::generators::context::{self, ContextOptions, Fixture, FixtureCall};
 use crate::generators::schema::{self, FieldModel, Model, Target};
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
@@ -320,6 +320,10 @@ struct TestModel<'a> {
     fixtures: Vec<Fixture>,
     /// Every fixture function the tests define, dependencies first.
     fixture_fns: Vec<Fixture>,
+    /// The fixture calls of a test's setup: see [`context::TestModel::setup`].
+    setup: Vec<FixtureCall>,
+    /// Whether a fixture draws unique values from `unique_number()`.
+    numbered: bool,
     /// Form fields that are not valid, with the error each gets; empty when no value of the
     /// form is invalid (every field optional text).
     invalid_form: Vec<InvalidInput>,
@@ -428,6 +432,8 @@ impl<'a> TestModel<'a> {
             fields,
             fixtures: base.fixtures,
             fixture_fns: base.fixture_fns,
+            setup: base.setup,
+            numbered: base.numbered,
             invalid_form,
             creatable,
             shown: text_field.map(|f| rust_string(&f.field.test.create_form)),

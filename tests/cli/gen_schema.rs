@@ -20,8 +20,13 @@ use crate::{
 /// The parent the all-types resource references.
 const USER_FIELDS: &[&str] = &["name:string", "email:string:unique"];
 
-/// A second schema of the same context, referencing the first.
-const COMMENT_FIELDS: &[&str] = &["post_id:references:posts", "body:text"];
+/// A second schema of the same context, referencing the first and its parent: a diamond
+/// (comment → post → user, comment → user) whose tests share one user.
+const COMMENT_FIELDS: &[&str] = &[
+    "post_id:references:posts",
+    "body:text",
+    "user_id:references:users",
+];
 
 /// The fixed clock of the snapshots.
 fn at(minute: u32) -> DateTime<Utc> {
@@ -224,8 +229,19 @@ fn tests_of_a_reference_insert_the_referenced_rows_through_their_context() {
         test.contains("async fn insert_user(db: &Pool) -> Result<i64, Error> {"),
         "{test}"
     );
+    // The user is inserted once, and the post of the comment takes its id: the comment
+    // references both.
+    let setup = "    let user_id = insert_user(db).await?;\n    \
+                 let post_id = insert_post(db, user_id).await?;\n";
+    assert!(test.contains(setup), "{test}");
+    assert_eq!(test.matches("insert_user(db)").count(), 1, "{test}");
     assert!(
-        test.contains("let user_id = insert_user(db).await?;"),
+        test.contains("async fn insert_post(db: &Pool, user_id: i64) -> Result<i64, Error> {"),
+        "{test}"
+    );
+    // Each user a fixture inserts has an email of its own.
+    assert!(
+        test.contains(r#""email": format!("some email {n}"),"#),
         "{test}"
     );
     assert!(

@@ -19,8 +19,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use crate::{
-    ALL_FIELDS, Axgen, apply, apps_target_dir, cargo_in_app, check_app, rendered,
-    snapshot_settings, tree,
+    ALL_FIELDS, Axgen, TestMaster, apply, apps_target_dir, cargo_in_app, check_app, query_names,
+    rendered, run_sql, snapshot_settings, tree,
 };
 
 /// The parent the all-types resource references.
@@ -371,25 +371,56 @@ fn no_context_adds_a_web_layer_to_an_existing_context() {
     assert!(app.join("src/web/api/post_controller.rs").is_file());
 }
 
+/// The seed document's videos, with a unique field of every type that takes `unique`: the
+/// fixture of a video draws new values for them per call.
+const VIDEO_FIELDS: &[&str] = &[
+    "user_id:references:users",
+    "url:string",
+    "title:string",
+    "description:text",
+    "episode:integer:unique",
+    "views:bigint:unique",
+    "score:float:unique",
+    "price:decimal:unique",
+    "featured:boolean:unique",
+    "released_on:date:unique",
+    "starts_at:time:unique",
+    "recorded_at:naive_datetime:unique",
+    "sent_at:utc_datetime:unique",
+    "code:uuid:unique",
+    "kind:enum:clip:movie:unique",
+];
+
+/// Annotations of a video by a user who is also the video's: a diamond of references
+/// (annotation → video → user, annotation → user) whose tests share one user.
+const ANNOTATION_FIELDS: &[&str] = &[
+    "body:text",
+    "at:integer",
+    "video_id:references:videos",
+    "user_id:references:users",
+];
+
 /// `axgen new`, then a parent, the all-types resource (html), a second resource of its
-/// context (json) and the seed document's videos (html), each generated as a user would.
-fn generate_app(name: &str, adapter: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+/// context (json, a chain comment → post → user), videos (html) and their annotations (a
+/// diamond, by `annotations`: `html` or `json`), each generated as a user would.
+fn generate_app(
+    name: &str,
+    adapter: &str,
+    annotations: &str,
+    extra: &[&str],
+) -> (tempfile::TempDir, PathBuf) {
     let (dir, app) = new_app_named(name, &["--database", adapter]);
     let users = ["gen", "html", "Accounts", "User", "users"];
     let posts = ["gen", "html", "Blog", "Post", "posts"];
     let comments = ["gen", "json", "Blog", "Comment", "comments"];
     let videos = ["gen", "html", "Medias", "Video", "videos"];
-    let video_fields = &[
-        "user_id:references:users",
-        "url:string",
-        "title:string",
-        "description:text",
-    ];
+    let notes = ["gen", annotations, "Medias", "Annotation", "annotations"];
     for (command, fields) in [
         (&users, USER_FIELDS),
         (&posts, ALL_FIELDS),
         (&comments, COMMENT_FIELDS),
-        (&videos, video_fields),
+        (&videos, VIDEO_FIELDS),
+        (&notes, ANNOTATION_FIELDS),
     ] {
         let args = [&command[..], fields, extra].concat();
         axgen(&app, &args, 0);
@@ -399,7 +430,8 @@ fn generate_app(name: &str, adapter: &str, extra: &[&str]) -> (tempfile::TempDir
 
 /// The apps `gen html` and `gen json` extend format, lint and pass their own tests (every
 /// route, through the router) on every database; on SQLite the migrations also apply with
-/// `axgen db setup`.
+/// `axgen db setup`. The annotations' diamond is JSON on each database (as in issue 10), and
+/// HTML in the admin app.
 #[test]
 fn generated_web_apps_build_test_and_lint_clean() {
     let variants: [(&str, &str, &[&str], Option<&str>); 4] = [
@@ -425,13 +457,58 @@ fn generated_web_apps_build_test_and_lint_clean() {
     ];
     eprintln!("generated apps build in {}", apps_target_dir().display());
     for (name, adapter, extra, url_var) in variants {
-        let (_dir, app) = generate_app(name, adapter, extra);
+        let annotations = if name == "web_admin_uuid" {
+            "html"
+        } else {
+            "json"
+        };
+        let (_dir, app) = generate_app(name, adapter, annotations, extra);
         if url_var.is_none() {
             let run = Axgen::in_dir(&app).args(["db", "setup"]).run();
             run.assert_code(0);
-            assert!(run.stdout.contains("create_videos"), "{}", run.stdout);
+            assert!(run.stdout.contains("create_annotations"), "{}", run.stdout);
         }
         check_app(&app, url_var);
+    }
+}
+
+/// What `#[sqlx::test]` leaves of a failed test on a server (its database, recorded in the
+/// master's list) is gone once the harness's master is dropped.
+#[test]
+fn the_databases_of_failed_generated_tests_are_dropped() {
+    for var in ["AXGEN_TEST_POSTGRES_URL", "AXGEN_TEST_MYSQL_URL"] {
+        let Some(server) = crate::server_url(var) else {
+            continue;
+        };
+        let postgres = server.starts_with("postgres");
+        let left = format!("_sqlx_test_axgen_left_{}", std::process::id());
+        let master = TestMaster::create(&server, Path::new("harness_check"));
+        let (record, quoted) = if postgres {
+            (
+                "CREATE SCHEMA _sqlx_test; \
+                 CREATE TABLE _sqlx_test.databases (db_name text primary key); \
+                 INSERT INTO _sqlx_test.databases VALUES",
+                format!("\"{left}\""),
+            )
+        } else {
+            (
+                "CREATE TABLE _sqlx_test_databases (db_name text); \
+                 INSERT INTO _sqlx_test_databases VALUES",
+                format!("`{left}`"),
+            )
+        };
+        run_sql(&master.url, vec![format!("{record} ('{left}')")]);
+        run_sql(&server, vec![format!("CREATE DATABASE {quoted}")]);
+        let exists = if postgres {
+            format!("SELECT datname::text FROM pg_database WHERE datname = '{left}'")
+        } else {
+            format!("SHOW DATABASES LIKE '{left}'")
+        };
+        assert_eq!(query_names(&server, &exists), vec![left.as_str()]);
+
+        drop(master);
+
+        assert!(query_names(&server, &exists).is_empty(), "{left} is left");
     }
 }
 

@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use axgen::plan::{ApplyOptions, Op, Plan};
+use sqlx::Connection;
+
+use crate::db::with_database;
 
 /// Every field type and modifier, and a Rust keyword as a field name: the spec the
 /// generator tests use.
@@ -276,10 +279,121 @@ pub fn check_app(app: &Path, url_var: Option<&str>) {
     match url_var {
         None => cargo_in_app(app, &["test"], None),
         Some(var) => match server_url(var) {
-            Some(url) => cargo_in_app(app, &["test"], Some(&url)),
+            Some(url) => {
+                let master = TestMaster::create(&url, app);
+                cargo_in_app(app, &["test"], Some(&master.url));
+            }
             None => cargo_in_app(app, &["build", "--tests"], None),
         },
     }
+}
+
+/// The database a generated app's `#[sqlx::test]`s run from (their `DATABASE_URL`), made
+/// for one run: sqlx creates each test's database beside it and records its name there,
+/// but drops it only when the test passes. Dropping the master drops every test database
+/// it recorded, so a failed test leaves nothing behind on the server.
+pub struct TestMaster {
+    /// The server's URL, connected to for the drops.
+    server: String,
+    name: String,
+    pub url: String,
+}
+
+impl TestMaster {
+    pub fn create(server: &str, app: &Path) -> TestMaster {
+        let app_name = app.file_name().unwrap().to_string_lossy();
+        let name = format!("axgen_{app_name}_{}", std::process::id());
+        let master = TestMaster {
+            server: server.to_string(),
+            url: with_database(server, &name),
+            name,
+        };
+        master.on_server(|postgres| {
+            let name = master.quoted(postgres, &master.name);
+            vec![
+                format!("DROP DATABASE IF EXISTS {name}"),
+                format!("CREATE DATABASE {name}"),
+            ]
+        });
+        master
+    }
+
+    /// `name` quoted as an identifier for PostgreSQL or MySQL.
+    fn quoted(&self, postgres: bool, name: &str) -> String {
+        if postgres {
+            format!("\"{name}\"")
+        } else {
+            format!("`{name}`")
+        }
+    }
+
+    /// Runs the statements `sql` (given whether the server is PostgreSQL) on the server.
+    fn on_server(&self, sql: impl FnOnce(bool) -> Vec<String>) {
+        run_sql(&self.server, sql(self.server.starts_with("postgres")));
+    }
+}
+
+impl Drop for TestMaster {
+    fn drop(&mut self) {
+        let postgres = self.server.starts_with("postgres");
+        let recorded = if postgres {
+            "SELECT db_name FROM _sqlx_test.databases"
+        } else {
+            "SELECT db_name FROM _sqlx_test_databases"
+        };
+        // None recorded (no test ran) is not an error.
+        let left = query_names(&self.url, recorded);
+        self.on_server(|postgres| {
+            // PostgreSQL refuses to drop a database with connections; a failed test's may
+            // not have closed yet.
+            let force = if postgres { " WITH (FORCE)" } else { "" };
+            left.iter()
+                .chain([&self.name])
+                .map(|name| {
+                    let name = self.quoted(postgres, name);
+                    format!("DROP DATABASE IF EXISTS {name}{force}")
+                })
+                .collect()
+        });
+    }
+}
+
+/// Runs each statement of `sql` on the database at `url`; panics when one fails.
+pub fn run_sql(url: &str, sql: Vec<String>) {
+    block_on(async {
+        let mut conn = sqlx::AnyConnection::connect(url).await?;
+        for statement in sql {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await?;
+        }
+        conn.close().await
+    })
+    .unwrap_or_else(|err| panic!("{url}: {err}"));
+}
+
+/// The first column of the rows of `query` on the database at `url`, as text; empty when the
+/// query fails (a table that does not exist).
+pub fn query_names(url: &str, query: &str) -> Vec<String> {
+    block_on(async {
+        let mut conn = sqlx::AnyConnection::connect(url).await?;
+        let names = sqlx::query_scalar(sqlx::AssertSqlSafe(query))
+            .fetch_all(&mut conn)
+            .await;
+        conn.close().await?;
+        names
+    })
+    .unwrap_or_default()
+}
+
+/// Runs `future` to completion on a runtime of its own, with sqlx's drivers installed.
+fn block_on<T>(future: impl Future<Output = T>) -> T {
+    sqlx::any::install_default_drivers();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }
 
 /// Applies `plan` under `dir` without printing.
