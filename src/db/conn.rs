@@ -1,8 +1,10 @@
 //! One connection layer over sqlx for SQLite, PostgreSQL and MySQL/MariaDB: URL parsing,
 //! connecting, create/drop/exists, and a borrowed handle [`Db`] that every command runs on.
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use sqlx::migrate::MigrateDatabase;
@@ -145,12 +147,43 @@ impl Database {
         })
     }
 
+    /// On SQLite, takes the lock file beside the database (`<file>-lock`) for as long as the
+    /// returned file is open, so that migration runs at once go one after the other, as the
+    /// servers' own migration lock makes them do (see `migrate.rs`). Calls `waiting` first if
+    /// another run holds it. `None` on servers and for an in-memory database.
+    pub fn lock_migrations(&self, waiting: impl FnOnce()) -> Result<Option<File>> {
+        let Target::Sqlite {
+            path: Some(path), ..
+        } = &self.target
+        else {
+            return Ok(None);
+        };
+        let lock_path = side_file(path, "-lock");
+        let context = || format!("locking {} for the migration run", lock_path.display());
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(context)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                waiting();
+                file.lock().with_context(context)?;
+            }
+            Err(TryLockError::Error(err)) => return Err(err).with_context(context),
+        }
+        Ok(Some(file))
+    }
+
     /// Drops the database, which must exist.
     pub async fn drop(&self) -> Result<()> {
         let dropped = match &self.target {
             Target::Sqlite {
-                path: Some(path), ..
-            } => return remove_sqlite_files(path),
+                path: Some(path),
+                options,
+            } => return self.drop_sqlite(options, path).await,
             Target::Sqlite { path: None, .. } => Ok(()),
             Target::Postgres(_) => Postgres::drop_database(&self.url.url).await,
             Target::Mysql(_) => MySql::drop_database(&self.url.url).await,
@@ -162,6 +195,39 @@ impl Database {
                 self.reason(&err)
             )
         })
+    }
+
+    /// Removes a SQLite database unless another process has it open.
+    ///
+    /// Deleting the file under a running app would leave it serving the deleted database. An
+    /// app in WAL mode (as generated apps are) keeps a shared lock on the file while it has it
+    /// open, so an exclusive lock taken without waiting fails exactly then; it is held while
+    /// the files are removed. A file that is not a database is removed all the same.
+    async fn drop_sqlite(&self, options: &SqliteConnectOptions, path: &Path) -> Result<()> {
+        let options = options.clone().busy_timeout(Duration::ZERO);
+        let locked = match options.connect().await {
+            Ok(mut conn) => {
+                let lock = sqlx::raw_sql("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE")
+                    .execute(&mut conn)
+                    .await;
+                lock.map(|_| conn)
+            }
+            Err(err) => Err(err),
+        };
+        match locked {
+            Err(err) if is_busy(&err) => Err(UsageError::new(format!(
+                "the database {} is open in another process (is the app running?), so it was not dropped",
+                self.name()
+            ))
+            .with_hint("stop the app and anything else using the database, then run the command again")
+            .into()),
+            Ok(conn) => {
+                let removed = remove_sqlite_files(path);
+                let _ = conn.close_hard().await;
+                removed
+            }
+            Err(_) => remove_sqlite_files(path),
+        }
     }
 
     fn connect_error(&self, err: &sqlx::Error) -> anyhow::Error {
@@ -262,13 +328,26 @@ async fn create_sqlite(options: &SqliteConnectOptions) -> Result<(), sqlx::Error
         .await
 }
 
-/// Removes a SQLite database file with its journal files.
+/// Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY).
+fn is_busy(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|err| err.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
+}
+
+/// `<path><suffix>`, e.g. the `-wal` file of a database.
+fn side_file(path: &Path, suffix: &str) -> PathBuf {
+    let mut side = path.as_os_str().to_owned();
+    side.push(suffix);
+    PathBuf::from(side)
+}
+
+/// Removes a SQLite database file with its journal files and migration lock file.
 fn remove_sqlite_files(path: &Path) -> Result<()> {
     std::fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
-    for suffix in ["-wal", "-shm", "-journal"] {
-        let mut side = path.as_os_str().to_owned();
-        side.push(suffix);
-        let side = PathBuf::from(side);
+    for suffix in ["-wal", "-shm", "-journal", "-lock"] {
+        let side = side_file(path, suffix);
         if side.exists() {
             std::fs::remove_file(&side).with_context(|| format!("removing {}", side.display()))?;
         }

@@ -19,6 +19,7 @@ use crate::output::Printer;
 pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> {
     let reach = migrate_reach(args)?;
     let (files, mut conn) = open(app).await?;
+    let _lock = lock_sqlite(app, args.show, printer)?;
     let result = apply_pending(&mut conn.db(), &files, reach, args.show, printer).await;
     conn.close().await;
     result
@@ -28,6 +29,7 @@ pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> 
 pub async fn down(app: &App, args: &RollbackArgs, printer: &Printer) -> Result<()> {
     let reach = rollback_reach(args)?;
     let (files, mut conn) = open(app).await?;
+    let _lock = lock_sqlite(app, args.show, printer)?;
     let result = revert_applied(&mut conn.db(), &files, reach, args.show, printer).await;
     conn.close().await;
     result
@@ -37,6 +39,21 @@ pub async fn down(app: &App, args: &RollbackArgs, printer: &Printer) -> Result<(
 pub async fn open(app: &App) -> Result<(Vec<MigrationFile>, Conn)> {
     let files = migrations::load(&app.migrations_dir())?;
     Ok((files, app.database.connect().await?))
+}
+
+/// SQLite has no lock of its own for a migration run (sqlx's is a no-op there): this one,
+/// held until the returned file drops, makes a run wait for another to finish, which then
+/// leaves it nothing to do. A dry run takes none.
+fn lock_sqlite(app: &App, show: ShowArgs, printer: &Printer) -> Result<Option<std::fs::File>> {
+    if show.dry_run {
+        return Ok(None);
+    }
+    app.database.lock_migrations(|| {
+        printer.line(&format!(
+            "Waiting for another migration run on {} to finish...",
+            app.database.name()
+        ));
+    })
 }
 
 fn migrate_reach(args: &MigrateArgs) -> Result<Reach> {
@@ -64,7 +81,8 @@ fn zero_steps() -> anyhow::Error {
         .into()
 }
 
-/// Takes sqlx's migration lock (advisory lock on PostgreSQL, GET_LOCK on MySQL), creates
+/// Takes sqlx's migration lock (advisory lock on PostgreSQL, GET_LOCK on MySQL, nothing on
+/// SQLite, which [`lock_sqlite`] covers), creates
 /// `_sqlx_migrations` if needed, then reads it. A dry run takes no lock and creates nothing.
 async fn applied_under_lock(db: &mut Db<'_>, dry_run: bool) -> Result<Vec<Applied>> {
     if !dry_run {

@@ -53,6 +53,7 @@ pub fn load(dir: &Path) -> Result<Vec<MigrationFile>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
+    check_names(dir)?;
     let resolved = sqlx::migrate::resolve_blocking(dir).map_err(|err| {
         UsageError::new(format!(
             "cannot read the migrations in {}: {err}",
@@ -81,6 +82,56 @@ pub fn load(dir: &Path) -> Result<Vec<MigrationFile>> {
     }
     attach_downs(&mut ups, downs)?;
     Ok(ups.into_values().collect())
+}
+
+/// Refuses a file in `dir` that is not named like a migration, which sqlx would skip (or read
+/// as a migration of another kind): only migrations, README files and hidden files may be there.
+fn check_names(dir: &Path) -> Result<()> {
+    let unreadable = |err: std::io::Error| {
+        anyhow::Error::new(err).context(format!("cannot list the migrations in {}", dir.display()))
+    };
+    let mut misnamed = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let allowed =
+            name.starts_with('.') || name.starts_with("README") || is_migration_name(&name);
+        if !allowed && !entry.path().is_dir() {
+            misnamed.push(format!("{DIR}/{name}"));
+        }
+    }
+    misnamed.sort();
+    let Some(first) = misnamed.first() else {
+        return Ok(());
+    };
+    let files = match misnamed.len() {
+        1 => first.clone(),
+        n => format!("{first} (and {} more: {})", n - 1, misnamed[1..].join(", ")),
+    };
+    Err(UsageError::new(format!(
+        "{files} is not named like a migration, so nothing was run: migration files are named <VERSION>_<name>.up.sql or <VERSION>_<name>.down.sql, VERSION being digits"
+    ))
+    .with_hint(format!(
+        "rename it (e.g. 20261201120000_add_slug.up.sql), or move it out of {DIR}/, where only migrations and README files belong"
+    ))
+    .into())
+}
+
+/// `<VERSION>_<name>.up.sql` or `<VERSION>_<name>.down.sql`, the version being digits that fit
+/// an i64 (sqlx's version type).
+fn is_migration_name(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".up.sql")
+        .or_else(|| name.strip_suffix(".down.sql"))
+    else {
+        return false;
+    };
+    let Some((version, description)) = stem.split_once('_') else {
+        return false;
+    };
+    version.bytes().all(|b| b.is_ascii_digit())
+        && version.parse::<i64>().is_ok()
+        && !description.is_empty()
 }
 
 fn up_entry(up: Migration, file_name: &str, up_file: String) -> MigrationFile {
@@ -278,6 +329,41 @@ mod tests {
         write(dir.path(), "3_a.up.sql", "SELECT 1;");
         write(dir.path(), "3_b.up.sql", "SELECT 2;");
         assert_eq!(crate::error::exit_code(&load(dir.path()).unwrap_err()), 2);
+    }
+
+    #[test]
+    fn misnamed_files_are_usage_errors_naming_the_file() {
+        for bad in [
+            "20261201999999-bad.up.sql",
+            "x.up.SQL",
+            "1_create.sql",
+            "1_.up.sql",
+            "_x.up.sql",
+            "99999999999999999999_x.up.sql",
+            "notes.txt",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), "1_create_posts.up.sql", "SELECT 1;");
+            write(dir.path(), bad, "SELECT 1;");
+            let err = load(dir.path()).unwrap_err();
+            assert_eq!(crate::error::exit_code(&err), 2, "{bad}: {err}");
+            let message = format!("{err:#}");
+            assert!(
+                message.contains(&format!("migrations/{bad} is not named")),
+                "{message}"
+            );
+            assert!(message.contains("<VERSION>_<name>.up.sql"), "{message}");
+        }
+    }
+
+    #[test]
+    fn readme_and_hidden_files_sit_beside_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "1_create_posts.up.sql", "SELECT 1;");
+        write(dir.path(), "README.md", "notes");
+        write(dir.path(), ".gitkeep", "");
+        std::fs::create_dir(dir.path().join("archive")).unwrap();
+        assert_eq!(load(dir.path()).unwrap().len(), 1);
     }
 
     #[test]

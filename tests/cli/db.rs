@@ -674,16 +674,21 @@ fn a_migration_without_down_stops_the_rollback_before_it() {
     assert_eq!(app.applied(), [V1, V2]);
 }
 
-/// Two `migrate` processes at once: sqlx's lock lets one apply everything; both succeed.
-fn concurrent_migrators(engine: Engine) {
+/// `count` `migrate` processes at once: the migration lock (sqlx's on servers, a lock file on
+/// SQLite) lets one apply everything while the others wait; every one exits 0, and the others
+/// find nothing left to do.
+fn concurrent_migrators(engine: Engine, count: usize) {
     let Some(app) = App::new(engine) else { return };
-    let (log, sleep) = match engine {
-        Engine::Postgres => (
-            "CREATE TABLE log (v BIGINT NOT NULL);",
-            "SELECT pg_sleep(0.1);",
-        ),
-        _ => ("CREATE TABLE log (v BIGINT NOT NULL);", "DO SLEEP(0.1);"),
+    let sleep = match engine {
+        Engine::Postgres => "SELECT pg_sleep(0.1);",
+        Engine::Mysql => "DO SLEEP(0.1);",
+        // SQLite has no sleep: counting to a million takes about as long.
+        Engine::Sqlite => {
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) \
+             SELECT COUNT(*) FROM c;"
+        }
     };
+    let log = "CREATE TABLE log (v BIGINT NOT NULL);";
     app.migration(V1, "create_log", log, Some("DROP TABLE log;"));
     for n in 1..=5 {
         let sql = format!(
@@ -707,16 +712,28 @@ fn concurrent_migrators(engine: Engine) {
             .spawn()
             .unwrap()
     };
-    let (a, b) = (spawn(), spawn());
-    for child in [a, b] {
+    let children: Vec<_> = (0..count).map(|_| spawn()).collect();
+    let mut migrated = 0;
+    for child in children {
         let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
         assert!(
             out.status.success(),
-            "a concurrent migrate failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            "a concurrent migrate failed: {stdout}{stderr}"
         );
+        if stdout.contains("== Migrated") {
+            migrated += 1;
+        } else {
+            assert!(
+                stdout.contains("Already up to date"),
+                "a migrate that ran nothing says so: {stdout}{stderr}"
+            );
+        }
     }
+    assert_eq!(migrated, 1, "exactly one migrate applied the migrations");
     assert_eq!(app.applied().len(), 6);
     let log = app.query("SELECT v, COUNT(*) FROM log GROUP BY v ORDER BY v");
     let expected: Vec<Vec<String>> = (1..=5)
@@ -726,10 +743,62 @@ fn concurrent_migrators(engine: Engine) {
 }
 
 #[rstest]
+#[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
 #[case::mysql(Engine::Mysql)]
 fn two_concurrent_migrators_apply_each_migration_once(#[case] engine: Engine) {
-    concurrent_migrators(engine);
+    concurrent_migrators(engine, 2);
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+fn four_concurrent_migrators_apply_each_migration_once(#[case] engine: Engine) {
+    concurrent_migrators(engine, 4);
+}
+
+/// A file in `migrations/` that is not named like a migration stops `migrate`, `rollback` and
+/// `migrations` before they touch the database (sqlx would skip it without a word).
+#[rstest]
+#[case::dash_for_underscore("20261201999999-bad.up.sql")]
+#[case::upper_case_extension("x.up.SQL")]
+#[case::no_direction("20261201999999_bad.sql")]
+fn a_misnamed_migration_file_is_refused(#[case] misnamed: &str) {
+    let Some(app) = App::new(Engine::Sqlite) else {
+        return;
+    };
+    app.blog_migrations();
+    app.axgen(&["db", "create"]).assert_code(0);
+    app.axgen(&["migrate", "--step", "1"]).assert_code(0);
+    app.write(
+        &format!("migrations/{misnamed}"),
+        "CREATE TABLE sneaky (id INTEGER);",
+    );
+    for command in [&["migrate"][..], &["rollback"], &["migrations"]] {
+        let run = app.axgen(command);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(&format!(
+                "migrations/{misnamed} is not named like a migration"
+            )),
+            "{command:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains("<VERSION>_<name>.up.sql or <VERSION>_<name>.down.sql"),
+            "{command:?}: {}",
+            run.stderr
+        );
+        assert_eq!(app.applied(), [V1], "{command:?} changed the database");
+        assert!(!app.table_exists("sneaky"));
+    }
+    // The README axgen new writes, and hidden files, are not migrations and are fine.
+    std::fs::remove_file(app.path().join("migrations").join(misnamed)).unwrap();
+    app.write("migrations/README.md", "How to write migrations.");
+    app.write("migrations/.gitkeep", "");
+    app.axgen(&["migrate"]).assert_code(0);
+    assert_eq!(app.applied(), [V1, V2, V3]);
 }
 
 #[test]

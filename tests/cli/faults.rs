@@ -1,11 +1,14 @@
-//! Faults: a generated app whose PostgreSQL goes away answers 503 with a clean JSON body or
+//! Faults: a generated app whose database goes away answers 503 with a clean JSON body or
 //! error page, and serves again by itself once the database is back, without a restart.
 //!
-//! The shared server cannot be stopped, so the app reaches it through a TCP proxy on a free
-//! loopback port: stopping the proxy closes its port and cuts every connection it carries, as a
-//! database server that goes down does; restarting it listens on the same port again. Each test
-//! makes its own app and database, dropped at the end, and runs when `AXGEN_TEST_POSTGRES_URL`
-//! is set.
+//! PostgreSQL: the shared server cannot be stopped, so the app reaches it through a TCP proxy
+//! on a free loopback port: stopping the proxy closes its port and cuts every connection it
+//! carries, as a database server that goes down does; restarting it listens on the same port
+//! again. Each test makes its own app and database, dropped at the end, and runs when
+//! `AXGEN_TEST_POSTGRES_URL` is set.
+//!
+//! SQLite: the app's file is moved away, replaced, made read-only and dropped under the
+//! running app; every test runs.
 
 use std::fs::File;
 use std::io::{self, ErrorKind};
@@ -18,8 +21,10 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
+use sqlx::{ConnectOptions, Connection};
 
-use crate::{Axgen, apps_target_dir, cargo_in_app, server_url};
+use crate::{Axgen, Run, apps_target_dir, cargo_in_app, server_url};
 
 /// The longest a request may take to answer 503 once the database is gone: the pool's
 /// acquire timeout (2 s in the generated `src/db.rs`), plus slack for a slow machine.
@@ -38,19 +43,19 @@ fn health_answers_503_while_postgres_is_down_and_recovers_by_itself() {
     };
 
     // The app starts while its database is unreachable: it serves, and says so.
-    faulty.proxy.stop();
+    faulty.proxy().stop();
     faulty.start_app();
     faulty.expect_health_down();
-    faulty.proxy.restart();
+    faulty.proxy().restart();
     faulty.expect_recovery("/health", |answer| {
         assert_eq!(answer.json(), json!({ "status": "ok" }));
     });
 
     // The database goes down under a running app whose pool holds open connections.
-    faulty.proxy.stop();
+    faulty.proxy().stop();
     faulty.expect_health_down();
     faulty.expect_health_down();
-    faulty.proxy.restart();
+    faulty.proxy().restart();
     faulty.expect_recovery("/health", |answer| {
         assert_eq!(answer.json(), json!({ "status": "ok" }));
     });
@@ -88,7 +93,7 @@ fn resources_answer_503_while_postgres_is_down_and_recover_by_themselves() {
     assert_eq!(posts.json()["data"].as_array().map(Vec::len), Some(1));
     faulty.check(&site.get("/posts"), 200);
 
-    faulty.proxy.stop();
+    faulty.proxy().stop();
     // Four requests at once, as users would send them, each answered within the bound.
     let down = Instant::now();
     let answers: Vec<Answer> = thread::scope(|scope| {
@@ -118,7 +123,7 @@ fn resources_answer_503_while_postgres_is_down_and_recover_by_themselves() {
     faulty.check_down(&answers[3], "application/json");
     assert_eq!(answers[3].json(), json!({ "status": "unavailable" }));
     // Nothing of the failure's details reaches the client.
-    let proxy_port = faulty.proxy.port.to_string();
+    let proxy_port = faulty.proxy().port.to_string();
     for answer in &answers {
         let body = answer.body.to_lowercase();
         for internal in [
@@ -137,7 +142,7 @@ fn resources_answer_503_while_postgres_is_down_and_recover_by_themselves() {
         }
     }
 
-    faulty.proxy.restart();
+    faulty.proxy().restart();
     faulty.expect_recovery("/api/posts", |answer| {
         let posts = answer.json();
         let titles: Vec<&str> = posts["data"]
@@ -158,16 +163,229 @@ fn resources_answer_503_while_postgres_is_down_and_recover_by_themselves() {
     faulty.check(&site.get("/health"), 200);
 }
 
+/// A SQLite app never creates its database file: while it is missing (from the start, or
+/// moved away under the running app) `/health` and every request answer 503, not 500, and
+/// nothing is written; once it is back, or replaced by a new database under connections that
+/// still hold the old one, every request serves the file at the path, by itself.
+#[test]
+fn a_sqlite_app_answers_503_while_its_file_is_gone_and_follows_it_back() {
+    let mut faulty = Faulty::sqlite(
+        "faulty_lite",
+        &[&["gen", "json", "Blog", "Post", "posts", "title:string"]],
+    );
+    let db = faulty.app().join("dev.db");
+
+    // Started before `axgen db create`: it serves, and says the database is unavailable.
+    faulty.start_app();
+    let site = faulty.site();
+    faulty.expect_health_down();
+    faulty.expect_api_down(&site.get("/api/posts"));
+    faulty.expect_api_down(&site.post_json("/api/posts", &json!({ "post": { "title": "Lost" } })));
+    assert!(!db.exists(), "the app created its database file");
+
+    faulty.axgen(&["db", "create"]).assert_code(0);
+    faulty.axgen(&["migrate"]).assert_code(0);
+    faulty.expect_recovery("/api/posts", |answer| {
+        assert_eq!(titles(answer), Vec::<String>::new());
+    });
+    let before = site.post_json("/api/posts", &json!({ "post": { "title": "Before" } }));
+    faulty.check(&before, 201);
+
+    // Moved away under the running app, whose pool holds connections to it.
+    let away = faulty.app().join("away");
+    std::fs::create_dir(&away).unwrap();
+    let files = ["dev.db", "dev.db-wal", "dev.db-shm"];
+    move_files(&faulty.app(), &away, &files);
+    faulty.expect_health_down();
+    faulty.expect_api_down(&site.get("/api/posts"));
+    faulty.expect_api_down(&site.post_json("/api/posts", &json!({ "post": { "title": "Lost" } })));
+    assert!(!db.exists(), "the app created a new database file");
+
+    // Back: the app serves it again, and only it.
+    move_files(&away, &faulty.app(), &files);
+    faulty.expect_recovery("/api/posts", |answer| {
+        assert_eq!(titles(answer), ["Before"]);
+    });
+    faulty.expect_steady_titles(&["Before"]);
+
+    // Deleted and made anew while the pool still holds connections to the deleted file: the
+    // app serves the new, empty database, never the deleted one.
+    for file in files {
+        let _ = std::fs::remove_file(faulty.app().join(file));
+    }
+    faulty.axgen(&["db", "create"]).assert_code(0);
+    faulty.axgen(&["migrate"]).assert_code(0);
+    faulty.expect_recovery("/api/posts", |answer| {
+        assert_eq!(
+            titles(answer),
+            Vec::<String>::new(),
+            "the deleted database was served"
+        );
+    });
+    faulty.expect_steady_titles(&[]);
+    let after = site.post_json("/api/posts", &json!({ "post": { "title": "After" } }));
+    faulty.check(&after, 201);
+    faulty.check(&site.get("/health"), 200);
+}
+
+/// A SQLite database that cannot be written when the app starts: SQLite opens it read-only
+/// without a word (when its WAL files are in place, as while another process has it open), so
+/// the app answers 503 (reads and writes alike, and `/health`) rather than fail every write,
+/// and once the file is writable again every write succeeds, without a restart.
+#[test]
+fn a_sqlite_app_whose_file_is_read_only_recovers_once_it_is_writable() {
+    let mut faulty = Faulty::sqlite(
+        "faulty_lite_ro",
+        &[&["gen", "json", "Blog", "Post", "posts", "title:string"]],
+    );
+    faulty.axgen(&["db", "create"]).assert_code(0);
+    faulty.axgen(&["migrate"]).assert_code(0);
+    let db = faulty.app().join("dev.db");
+    // Another process (this test) has the database open in WAL mode, as the app will.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let holder = runtime.block_on(async {
+        let options = SqliteConnectOptions::new()
+            .filename(&db)
+            .journal_mode(SqliteJournalMode::Wal);
+        let mut holder = options.connect().await.unwrap();
+        sqlx::query("SELECT COUNT(*) FROM posts")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        holder
+    });
+    // As root, permissions do not stop a write; the immutable attribute does.
+    let Some(immutable) = Immutable::set(&db) else {
+        return;
+    };
+    faulty.start_app();
+    let site = faulty.site();
+    faulty.expect_health_down();
+    faulty.expect_api_down(&site.get("/api/posts"));
+    faulty.expect_api_down(&site.post_json("/api/posts", &json!({ "post": { "title": "Lost" } })));
+    drop(immutable);
+    runtime.block_on(holder.close()).unwrap();
+
+    // Writable again: writes succeed once the app notices, every one of them.
+    let started = Instant::now();
+    loop {
+        let answer = site.post_json("/api/posts", &json!({ "post": { "title": "Written" } }));
+        if answer.status == 201 {
+            break;
+        }
+        faulty.check(&answer, 503);
+        assert!(started.elapsed() < RECOVERY_WITHIN, "writes still fail");
+        thread::sleep(Duration::from_millis(100));
+    }
+    for n in 0..20 {
+        let title = format!("Written {n}");
+        faulty.check(
+            &site.post_json("/api/posts", &json!({ "post": { "title": title } })),
+            201,
+        );
+    }
+    faulty.check(&site.get("/health"), 200);
+}
+
+/// `axgen db reset` and `db drop` refuse to delete a SQLite database while the app has it open
+/// (it would go on serving the deleted file) and leave it as it was; once the app is stopped,
+/// they go ahead.
+#[test]
+fn db_reset_and_drop_refuse_while_a_sqlite_app_has_the_database_open() {
+    let mut faulty = Faulty::sqlite(
+        "faulty_lite_reset",
+        &[&["gen", "json", "Blog", "Post", "posts", "title:string"]],
+    );
+    faulty.axgen(&["db", "create"]).assert_code(0);
+    faulty.axgen(&["migrate"]).assert_code(0);
+    faulty.start_app();
+    let site = faulty.site();
+    faulty.check(
+        &site.post_json("/api/posts", &json!({ "post": { "title": "Kept" } })),
+        201,
+    );
+
+    for command in [&["db", "reset", "--yes"][..], &["db", "drop", "--yes"]] {
+        let run = faulty.axgen(command);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(
+                "is open in another process (is the app running?), so it was not dropped"
+            ),
+            "{command:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("hint: stop the app"), "{}", run.stderr);
+        assert!(faulty.app().join("dev.db").exists());
+        let posts = site.get("/api/posts");
+        faulty.check(&posts, 200);
+        assert_eq!(titles(&posts), ["Kept"], "{command:?} changed the data");
+    }
+
+    faulty.server = None;
+    faulty.axgen(&["db", "reset", "--yes"]).assert_code(0);
+    faulty.start_app();
+    let posts = faulty.site().get("/api/posts");
+    faulty.check(&posts, 200);
+    assert_eq!(titles(&posts), Vec::<String>::new());
+}
+
+/// The titles in a `GET /api/posts` answer.
+#[track_caller]
+fn titles(answer: &Answer) -> Vec<String> {
+    answer.json()["data"]
+        .as_array()
+        .expect("a list of posts")
+        .iter()
+        .filter_map(|post| post["title"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Moves `files` (those that exist) from one folder to another.
+fn move_files(from: &Path, to: &Path, files: &[&str]) {
+    for file in files {
+        if from.join(file).exists() {
+            std::fs::rename(from.join(file), to.join(file)).unwrap();
+        }
+    }
+}
+
+/// The immutable attribute on a file (`chattr +i`), taken off again on drop: the one way to
+/// make a file unwritable for root.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    /// `None`, with a notice, where `chattr` is missing or not allowed.
+    fn set(path: &Path) -> Option<Immutable> {
+        let done = Command::new("chattr").arg("+i").arg(path).status();
+        if !done.is_ok_and(|status| status.success()) {
+            eprintln!("skipping: chattr +i is not available here");
+            return None;
+        }
+        Some(Immutable(path.to_owned()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
 // ------------------------------------------------------------------------------------ the app
 
-/// A generated app with its own database on the PostgreSQL server, reached through a
-/// [`Proxy`]; built, and once started, served from the shared target folder.
+/// A generated app, built, and once started, served from the shared target folder. On
+/// PostgreSQL it has its own database on the server, reached through a [`Proxy`]; on SQLite
+/// its `dev.db` in the app's folder.
 ///
 /// Fields drop in order: the app process, then the proxy, then the database, then the folder.
 struct Faulty {
     server: Option<Server>,
-    proxy: Proxy,
-    database: Database,
+    proxy: Option<Proxy>,
+    database: Option<Database>,
     dir: tempfile::TempDir,
     name: String,
 }
@@ -201,32 +419,68 @@ impl Faulty {
             axgen(&app, &["migrate", "--database-url", &proxied]);
         }
 
-        let build = Instant::now();
-        cargo_in_app(&app, &["build"], None);
-        eprintln!("faults: {name} built in {:?}", build.elapsed());
+        build(&app, name);
         Some(Faulty {
             server: None,
-            proxy,
-            database,
+            proxy: Some(proxy),
+            database: Some(database),
             dir,
             name: name.to_owned(),
         })
+    }
+
+    /// `axgen new NAME --database sqlite`, then each `gen` command, and `cargo build`; the
+    /// database (`dev.db`, from `.env`) is not created.
+    fn sqlite(name: &str, generators: &[&[&str]]) -> Faulty {
+        let dir = tempfile::tempdir().unwrap();
+        axgen(dir.path(), &["new", name, "--database", "sqlite"]);
+        let app = dir.path().join(name);
+        for args in generators {
+            axgen(&app, args);
+        }
+        build(&app, name);
+        Faulty {
+            server: None,
+            proxy: None,
+            database: None,
+            dir,
+            name: name.to_owned(),
+        }
     }
 
     fn app(&self) -> PathBuf {
         self.dir.path().join(&self.name)
     }
 
-    /// Runs the app's binary on a free port, its database behind the proxy, and waits until
-    /// it listens.
+    /// The PostgreSQL app's proxy.
+    fn proxy(&mut self) -> &mut Proxy {
+        self.proxy.as_mut().expect("a PostgreSQL app")
+    }
+
+    /// The URL the app connects with: through the proxy, or its SQLite file.
+    fn database_url(&self) -> String {
+        match (&self.database, &self.proxy) {
+            (Some(database), Some(proxy)) => database.url_via(proxy.port),
+            _ => SQLITE_URL.to_owned(),
+        }
+    }
+
+    /// Runs `axgen ARGS` in the app, with its database URL.
+    fn axgen(&self, args: &[&str]) -> Run {
+        Axgen::in_dir(&self.app())
+            .args(args)
+            .args(["--database-url", &self.database_url()])
+            .run()
+    }
+
+    /// Runs the app's binary on a free port, and waits until it listens.
     fn start_app(&mut self) {
         let port = free_port();
-        let proxied = self.database.url_via(self.proxy.port);
         let mut server = Server::start(
             &apps_target_dir().join("debug").join(&self.name),
             &self.app(),
             port,
-            &proxied,
+            &self.database_url(),
         );
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -295,6 +549,35 @@ impl Faulty {
         eprintln!("faults: /health answered 503 in {:?}", answer.took);
     }
 
+    /// Asserts that a JSON API answer is a timely 503 that tells nothing of the failure.
+    #[track_caller]
+    fn expect_api_down(&self, answer: &Answer) {
+        self.check_down(answer, "application/json");
+        assert_eq!(
+            answer.json(),
+            json!({ "errors": { "detail": "Service Unavailable" } })
+        );
+    }
+
+    /// Twenty `GET /api/posts`, four at a time, all answer 200 with the same titles: no
+    /// pooled connection serves another file.
+    #[track_caller]
+    fn expect_steady_titles(&self, expected: &[&str]) {
+        let site = self.site();
+        for _ in 0..5 {
+            let answers: Vec<Answer> = thread::scope(|scope| {
+                let requests: Vec<_> = (0..4)
+                    .map(|_| scope.spawn(|| site.get("/api/posts")))
+                    .collect();
+                requests.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            for answer in &answers {
+                self.check(answer, 200);
+                assert_eq!(titles(answer), expected);
+            }
+        }
+    }
+
     /// Polls `GET path` until it answers 200 (each answer before that must be a 503), then
     /// checks that answer.
     #[track_caller]
@@ -322,6 +605,16 @@ impl Faulty {
             thread::sleep(Duration::from_millis(100));
         }
     }
+}
+
+/// The SQLite app's database, relative to its folder (as `axgen new` writes it in `.env`).
+const SQLITE_URL: &str = "sqlite:dev.db";
+
+/// Builds the app, timing it.
+fn build(app: &Path, name: &str) {
+    let build = Instant::now();
+    cargo_in_app(app, &["build"], None);
+    eprintln!("faults: {name} built in {:?}", build.elapsed());
 }
 
 /// Runs `axgen ARGS` in `dir`, asserting success.
