@@ -1,6 +1,8 @@
 //! `axgen seed`: runs every file in `seeds/` in name order (or the files named) and `--fake`
 //! requests, all in one transaction: `.sql` scripts, and `<table>.csv|json|toml` data files whose
-//! values are converted by the column types the catalog gives. A bad row stops everything.
+//! values are checked against the Rust types the app reads the columns with (the catalog's types,
+//! narrowed by the app's schema modules). A bad row stops everything and nothing is kept; what
+//! was inserted is reported only once the transaction has committed.
 
 mod catalog;
 mod fake;
@@ -8,6 +10,7 @@ mod sink;
 mod source;
 mod value;
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -23,6 +26,7 @@ use super::conn::{Conn, Db, Tx, quote_ident};
 use crate::cli::{Adapter, SeedArgs};
 use crate::error::UsageError;
 use crate::output::Printer;
+use crate::spec::Resource;
 
 /// The folder of seed files inside an app.
 pub const DIR: &str = "seeds";
@@ -73,32 +77,67 @@ pub async fn run(app: &App, args: &SeedArgs, printer: &Printer) -> Result<()> {
         printer.line(&format!("Nothing to seed: no seed files in {DIR}/."));
         return Ok(());
     }
+    // The generated app's own record of its tables: which Rust type reads each column.
+    let specs = crate::generators::schema::recorded_resources(&app.root, app.database.adapter())
+        .unwrap_or_default();
     let mut conn = app.database.connect().await?;
-    let result = seed_all(&mut conn, &files, &fakes, printer).await;
+    let seeds = Seeds {
+        specs: &specs,
+        printer,
+    };
+    let result = seed_all(&mut conn, &files, &fakes, &seeds).await;
     conn.close().await;
-    result
+    result.map_err(nothing_kept)
+}
+
+/// What every seed step needs: the app's tables as generated, and where to print.
+struct Seeds<'a> {
+    specs: &'a BTreeMap<String, Resource>,
+    printer: &'a Printer,
+}
+
+/// A failed run says that nothing of it was kept (the transaction rolled back), keeping its
+/// exit code and hint.
+fn nothing_kept(err: anyhow::Error) -> anyhow::Error {
+    const KEPT: &str = "; nothing was seeded (the whole run was rolled back)";
+    match err.downcast_ref::<UsageError>() {
+        Some(usage) => {
+            let mut usage = usage.clone();
+            usage.message.push_str(KEPT);
+            usage.into()
+        }
+        None => anyhow::anyhow!("{err:#}{KEPT}"),
+    }
 }
 
 async fn seed_all(
     conn: &mut Conn,
     files: &[SeedFile],
     fakes: &[FakeRequest],
-    printer: &Printer,
+    seeds: &Seeds<'_>,
 ) -> Result<()> {
+    let printer = seeds.printer;
     let started = Instant::now();
     let mut tx = conn.begin().await.map_err(|err| {
         anyhow::anyhow!("could not start the seed transaction: {}", db_message(&err))
     })?;
-    let mut total = 0;
+    let (mut total, mut done) = (0, Vec::new());
     for file in files {
-        total += seed_file(&mut tx, file, printer).await?;
+        let (rows, line) = seed_file(&mut tx, file, seeds).await?;
+        total += rows;
+        done.push(line);
     }
     for request in fakes {
-        total += seed_fake(&mut tx, request, printer).await?;
+        let (rows, line) = seed_fake(&mut tx, request, seeds).await?;
+        total += rows;
+        done.push(line);
     }
     tx.commit()
         .await
         .map_err(|err| anyhow::anyhow!("could not commit the seeds: {}", db_message(&err)))?;
+    for line in done {
+        printer.line(&line);
+    }
     printer.line(&format!(
         "Seeded {total} row{} in {}.",
         if total == 1 { "" } else { "s" },
@@ -199,7 +238,9 @@ fn table_name(stem: &str) -> String {
     }
 }
 
-async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<u64> {
+/// Seeds one file: its row count, and the line to print once the run has committed.
+async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, seeds: &Seeds<'_>) -> Result<(u64, String)> {
+    let printer = seeds.printer;
     if file.format == Format::Sql {
         return run_script(tx, file, printer).await;
     }
@@ -207,7 +248,7 @@ async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Resul
         "name the file after its table (e.g. {DIR}/{}.csv)",
         file.table
     );
-    let table = read_table(&mut tx.db(), &file.table, &file.label, &fix).await?;
+    let table = read_table(&mut tx.db(), &file.table, &file.label, &fix, seeds).await?;
     printer.line(&format!("== Seeding {} from {}", table.name, file.label));
     let started = Instant::now();
     let (rows, written) = match file.format {
@@ -215,19 +256,18 @@ async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Resul
         _ => load_records(tx, &table, file).await?,
     };
     fix_sequences(&mut tx.db(), &table, &written).await?;
-    inserted(printer, rows, &table.name, started);
-    Ok(rows)
+    Ok((rows, inserted(rows, &table.name, started)))
 }
 
-fn inserted(printer: &Printer, rows: u64, table: &str, started: Instant) {
-    printer.line(&format!(
+fn inserted(rows: u64, table: &str, started: Instant) -> String {
+    format!(
         "== Inserted {rows} row{} into {table} in {}",
         if rows == 1 { "" } else { "s" },
         super::duration(started.elapsed())
-    ));
+    )
 }
 
-async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<u64> {
+async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<(u64, String)> {
     let sql = std::fs::read_to_string(&file.path)
         .with_context(|| format!("reading {}", file.path.display()))?;
     printer.line(&format!("== Running {}", file.label));
@@ -237,24 +277,35 @@ async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Resu
         .execute_script(&sql)
         .await
         .map_err(|err| anyhow::anyhow!("{}: {}", file.label, db_message(&err)))?;
-    printer.line(&format!(
+    let done = format!(
         "== Ran {} in {}",
         file.label,
         super::duration(started.elapsed())
-    ));
-    Ok(rows)
+    );
+    Ok((rows, done))
 }
 
-/// The table a data file or fake fills; `fix` says how to name another one.
-async fn read_table(db: &mut Db<'_>, name: &str, label: &str, fix: &str) -> Result<Table> {
+/// The table a data file or fake fills, its columns narrowed to the app's Rust types when
+/// axgen generated it; `fix` says how to name another one.
+async fn read_table(
+    db: &mut Db<'_>,
+    name: &str,
+    label: &str,
+    fix: &str,
+    seeds: &Seeds<'_>,
+) -> Result<Table> {
     let table = catalog::read(db, name)
         .await
         .map_err(|err| anyhow::anyhow!("{label}: reading table {name}: {}", db_message(&err)))?;
-    table.ok_or_else(|| {
+    let mut table = table.ok_or_else(|| -> anyhow::Error {
         UsageError::new(format!("{label}: the table {name} does not exist"))
             .with_hint(format!("run `axgen migrate` first, or {fix}"))
             .into()
-    })
+    })?;
+    if let Some(resource) = seeds.specs.get(name) {
+        catalog::apply_resource(&mut table, resource);
+    }
+    Ok(table)
 }
 
 /// How a file's columns map onto the table: the given ones, then timestamps filled with now.
@@ -304,7 +355,7 @@ impl<'t> Plan<'t> {
                 ));
             }
             columns.push(column);
-            fill.push(value::now(&column.kind));
+            fill.push(value::now(&column.kind, adapter));
         }
         Ok(Plan {
             columns,
@@ -369,15 +420,24 @@ async fn load_csv<'t>(
     printer: &Printer,
 ) -> Result<(u64, Vec<&'t Column>)> {
     let label = &file.label;
-    let mut reader = csv::ReaderBuilder::new()
-        .from_path(&file.path)
+    let opened = std::fs::File::open(&file.path)
         .with_context(|| format!("reading {}", file.path.display()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(source::Quotes::new(opened));
     let names: Vec<String> = reader
         .headers()
-        .map_err(|err| csv_error(label, &err))?
+        .map_err(|err| csv_error(file, &err))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    if names.iter().all(String::is_empty) {
+        return Err(UsageError::new(format!(
+            "{label}: the file is empty; a CSV seed starts with a header line naming its columns"
+        ))
+        .with_hint(format!("e.g. a first line such as: {}", header_example(table)))
+        .into());
+    }
     let plan = Plan::new(table, &names, label, 1, db.adapter())?;
     let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
     let progress = Progress::new(printer, size, label, BAR_FROM);
@@ -386,6 +446,7 @@ async fn load_csv<'t>(
         reader,
         record: csv::StringRecord::new(),
         plan: &plan,
+        file,
         row: Vec::with_capacity(plan.columns.len()),
     };
     let count = pump(sink, &mut rows, &progress).await?;
@@ -432,18 +493,39 @@ async fn pump_batches(
     Ok(())
 }
 
+/// Bytes the CSV reader reads at once.
+const CSV_BUFFER: usize = 1 << 16;
+
+/// The columns a CSV header would name for `table`, for the hint about an empty file.
+fn header_example(table: &Table) -> String {
+    let names: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| !c.auto && !c.generated)
+        .map(|c| c.name.as_str())
+        .collect();
+    names.join(",")
+}
+
 /// The rows of a CSV file, converted by the plan.
-struct CsvRows<'p, 't> {
-    reader: csv::Reader<std::fs::File>,
+struct CsvRows<'p, 't, 'f> {
+    reader: csv::Reader<source::Quotes<std::fs::File>>,
     record: csv::StringRecord,
     plan: &'p Plan<'t>,
+    file: &'f SeedFile,
     row: Vec<Value>,
 }
 
-impl Rows for CsvRows<'_, '_> {
+impl Rows for CsvRows<'_, '_, '_> {
     fn fill(&mut self, batch: &mut Batch) -> Result<()> {
         while !batch.is_full() {
-            match next_csv_row(&mut self.reader, &mut self.record, self.plan, &mut self.row)? {
+            match next_csv_row(
+                &mut self.reader,
+                &mut self.record,
+                self.plan,
+                self.file,
+                &mut self.row,
+            )? {
                 Some(line) => batch.push(&mut self.row, line),
                 None => break,
             }
@@ -458,14 +540,15 @@ impl Rows for CsvRows<'_, '_> {
 
 /// Reads and converts the next CSV row into `row`; its line, or `None` at the end.
 fn next_csv_row(
-    reader: &mut csv::Reader<std::fs::File>,
+    reader: &mut csv::Reader<source::Quotes<std::fs::File>>,
     record: &mut csv::StringRecord,
     plan: &Plan<'_>,
+    file: &SeedFile,
     row: &mut Vec<Value>,
 ) -> Result<Option<u64>> {
     if !reader
         .read_record(record)
-        .map_err(|err| csv_error(&plan.label, &err))?
+        .map_err(|err| csv_error(file, &err))?
     {
         return Ok(None);
     }
@@ -474,16 +557,35 @@ fn next_csv_row(
     Ok(Some(line))
 }
 
-fn csv_error(label: &str, err: &csv::Error) -> anyhow::Error {
+fn csv_error(file: &SeedFile, err: &csv::Error) -> anyhow::Error {
+    let label = &file.label;
     let line = err.position().map_or(1, |p| p.line());
     let what = match err.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("the row has {len} values but the header names {expected_len} columns"),
-        csv::ErrorKind::Io(io) => return anyhow::anyhow!("{label}: {io}"),
+        csv::ErrorKind::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref()) {
+            Some(open) => return open_quote(file, open),
+            None => return anyhow::anyhow!("{label}: {io}"),
+        },
         _ => err.to_string(),
     };
     bad(label, line, &what)
+}
+
+/// A quoted value that never closes, named by the line its quote opened on.
+fn open_quote(file: &SeedFile, open: &source::OpenQuote) -> anyhow::Error {
+    let line = source::line_of(&file.path, open.opened);
+    let what = match open.stray {
+        None => "a quoted value opens here and is never closed (the file ends inside it)".into(),
+        Some(at) => format!(
+            "a quoted value opens here and is never closed (the quote on line {} does not end a field)",
+            source::line_of(&file.path, at)
+        ),
+    };
+    UsageError::new(format!("{}:{line}: {what}", file.label))
+        .with_hint("close the value with a quote, and write a quote inside a quoted value as \"\"")
+        .into()
 }
 
 /// Loads a JSON or TOML file. A key a row leaves out takes the column's default, so each run of
@@ -556,9 +658,15 @@ impl Rows for RecordRows<'_, '_, '_> {
     }
 }
 
-async fn seed_fake(tx: &mut Tx<'_>, request: &FakeRequest, printer: &Printer) -> Result<u64> {
+async fn seed_fake(
+    tx: &mut Tx<'_>,
+    request: &FakeRequest,
+    seeds: &Seeds<'_>,
+) -> Result<(u64, String)> {
+    let printer = seeds.printer;
     let label = format!("--fake {}={}", request.table, request.count);
-    let table = read_table(&mut tx.db(), &request.table, &label, "check the table name").await?;
+    let fix = "check the table name";
+    let table = read_table(&mut tx.db(), &request.table, &label, fix, seeds).await?;
     printer.line(&format!(
         "== Faking {} rows into {}",
         request.count, table.name
@@ -575,8 +683,7 @@ async fn seed_fake(tx: &mut Tx<'_>, request: &FakeRequest, printer: &Printer) ->
         row: Vec::with_capacity(columns.len()),
     };
     let count = pump(sink, &mut rows, &progress).await?;
-    inserted(printer, count, &table.name, started);
-    Ok(count)
+    Ok((count, inserted(count, &table.name, started)))
 }
 
 /// `count` generated rows; a row's "line" is its number.
