@@ -19,7 +19,7 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::catalog::Table;
-use self::sink::{Batch, Sink, db_message};
+use self::sink::{Batch, Refused, Sink, db_message};
 use self::value::{Column, Kind, Raw, Value};
 use super::App;
 use super::conn::{Conn, Db, Tx, quote_ident};
@@ -422,12 +422,13 @@ async fn load_csv<'t>(
     let label = &file.label;
     let opened = std::fs::File::open(&file.path)
         .with_context(|| format!("reading {}", file.path.display()))?;
+    let lines = Lines::of(&file.path);
     let mut reader = csv::ReaderBuilder::new()
         .buffer_capacity(CSV_BUFFER)
         .from_reader(source::Quotes::new(opened));
     let names: Vec<String> = reader
         .headers()
-        .map_err(|err| csv_error(file, &err))?
+        .map_err(|err| csv_error(file, lines, &err))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
@@ -447,6 +448,7 @@ async fn load_csv<'t>(
         record: csv::StringRecord::new(),
         plan: &plan,
         file,
+        lines,
         row: Vec::with_capacity(plan.columns.len()),
     };
     let count = pump(sink, &mut rows, &progress).await?;
@@ -459,7 +461,15 @@ trait Rows {
     fn fill(&mut self, batch: &mut Batch) -> Result<()>;
     /// How far along it is, in its progress bar's unit.
     fn position(&self) -> u64;
+    /// The `count` rows from `start` again, with their lines, when the source can give them.
+    fn replay(&self, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
+        let _ = (start, count);
+        Ok(None)
+    }
 }
+
+/// A row read again: its line and values.
+type Replayed = (u64, Vec<Value>);
 
 /// Writes every row of `rows`, filling the next batch while the database writes the last one.
 /// On any error the sink is abandoned; the seed transaction then rolls everything back.
@@ -486,7 +496,15 @@ async fn pump_batches(
     while !next.is_empty() {
         let current = std::mem::replace(&mut next, sink.batch());
         let (written, filled) = tokio::join!(sink.write(current), async { rows.fill(&mut next) });
-        written?;
+        if let Err(err) = written {
+            return Err(match err.downcast_ref::<Refused>() {
+                Some(refused) => {
+                    let again = rows.replay(&refused.start, refused.rows)?;
+                    sink.explain(refused, again).await
+                }
+                None => err,
+            });
+        }
         filled?;
         progress.set(rows.position());
     }
@@ -513,17 +531,49 @@ struct CsvRows<'p, 't, 'f> {
     record: csv::StringRecord,
     plan: &'p Plan<'t>,
     file: &'f SeedFile,
+    lines: Lines,
     row: Vec<Value>,
+}
+
+/// How the csv crate's line numbers map to the file's: it counts a row that follows a CRLF
+/// from the line before, so in a CRLF file every row's line is one more than it says.
+#[derive(Debug, Clone, Copy)]
+struct Lines {
+    crlf: bool,
+}
+
+impl Lines {
+    /// Looks at how the header line ends.
+    fn of(path: &Path) -> Lines {
+        use std::io::Read as _;
+        let mut head = Vec::with_capacity(CSV_BUFFER);
+        let read = std::fs::File::open(path)
+            .and_then(|f| f.take(CSV_BUFFER as u64).read_to_end(&mut head));
+        let crlf = read.is_ok()
+            && memchr::memchr(b'\n', &head).is_some_and(|at| at > 0 && head[at - 1] == b'\r');
+        Lines { crlf }
+    }
+
+    /// The file line of a position the csv crate gives.
+    fn line(self, position: &csv::Position) -> u64 {
+        let line = position.line();
+        match self.crlf && position.record() > 0 {
+            true => line + 1,
+            false => line,
+        }
+    }
 }
 
 impl Rows for CsvRows<'_, '_, '_> {
     fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        batch.start = self.reader.position().clone();
         while !batch.is_full() {
             match next_csv_row(
                 &mut self.reader,
                 &mut self.record,
                 self.plan,
                 self.file,
+                self.lines,
                 &mut self.row,
             )? {
                 Some(line) => batch.push(&mut self.row, line),
@@ -536,6 +586,25 @@ impl Rows for CsvRows<'_, '_, '_> {
     fn position(&self) -> u64 {
         self.reader.position().byte()
     }
+
+    fn replay(&self, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
+        let file = std::fs::File::open(&self.file.path)
+            .with_context(|| format!("reading {}", self.file.path.display()))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(file);
+        reader
+            .seek(start.clone())
+            .with_context(|| format!("reading {}", self.file.path.display()))?;
+        let (mut record, mut again) = (csv::StringRecord::new(), Vec::with_capacity(count));
+        while again.len() < count && reader.read_record(&mut record)? {
+            let line = record.position().map_or(0, |p| self.lines.line(p));
+            let mut row = Vec::with_capacity(self.plan.columns.len());
+            self.plan.row(record.iter().map(Raw::Text), line, &mut row)?;
+            again.push((line, row));
+        }
+        Ok(Some(again))
+    }
 }
 
 /// Reads and converts the next CSV row into `row`; its line, or `None` at the end.
@@ -544,22 +613,23 @@ fn next_csv_row(
     record: &mut csv::StringRecord,
     plan: &Plan<'_>,
     file: &SeedFile,
+    lines: Lines,
     row: &mut Vec<Value>,
 ) -> Result<Option<u64>> {
     if !reader
         .read_record(record)
-        .map_err(|err| csv_error(file, &err))?
+        .map_err(|err| csv_error(file, lines, &err))?
     {
         return Ok(None);
     }
-    let line = record.position().map_or(0, |p| p.line());
+    let line = record.position().map_or(0, |p| lines.line(p));
     plan.row(record.iter().map(Raw::Text), line, row)?;
     Ok(Some(line))
 }
 
-fn csv_error(file: &SeedFile, err: &csv::Error) -> anyhow::Error {
+fn csv_error(file: &SeedFile, lines: Lines, err: &csv::Error) -> anyhow::Error {
     let label = &file.label;
-    let line = err.position().map_or(1, |p| p.line());
+    let line = err.position().map_or(1, |p| lines.line(p));
     let what = match err.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -622,6 +692,7 @@ async fn load_run<'t>(
     let plan = Plan::new(table, &names, label, records[0].line, db.adapter())?;
     let sink = Sink::open(db, &table.name, &plan.columns, label.to_string()).await?;
     let mut rows = RecordRows {
+        all: records,
         records: records.iter(),
         plan: &plan,
         row: Vec::with_capacity(plan.columns.len()),
@@ -633,6 +704,7 @@ async fn load_run<'t>(
 
 /// The rows of a JSON or TOML file that share one set of keys.
 struct RecordRows<'r, 'p, 't> {
+    all: &'r [source::Record],
     records: std::slice::Iter<'r, source::Record>,
     plan: &'p Plan<'t>,
     row: Vec<Value>,
@@ -641,6 +713,7 @@ struct RecordRows<'r, 'p, 't> {
 
 impl Rows for RecordRows<'_, '_, '_> {
     fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        batch.start.set_record(self.done);
         while !batch.is_full() {
             let Some(record) = self.records.next() else {
                 break;
@@ -655,6 +728,20 @@ impl Rows for RecordRows<'_, '_, '_> {
 
     fn position(&self) -> u64 {
         self.done
+    }
+
+    fn replay(&self, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
+        let from = usize::try_from(start.record()).unwrap_or(usize::MAX);
+        let records = self.all.iter().skip(from).take(count);
+        let again = records
+            .map(|record| {
+                let mut row = Vec::with_capacity(self.plan.columns.len());
+                let raws = record.fields.values().map(Raw::Json);
+                self.plan.row(raws, record.line, &mut row)?;
+                Ok((record.line, row))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(again))
     }
 }
 
