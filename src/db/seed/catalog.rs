@@ -115,7 +115,7 @@ fn word_kind(word: &str) -> Kind {
 
 /// Whether a server's column type is still the one the spec's type gives (PostgreSQL and MySQL
 /// name their types precisely; MySQL keeps UUIDs in CHAR(36), arrays in JSON, and timestamps
-/// with and without a zone alike in DATETIME).
+/// with and without a zone alike in DATETIME; MariaDB's JSON is text).
 fn same_family(spec: &Kind, catalog: &Kind) -> bool {
     use Kind as K;
     matches!(
@@ -132,6 +132,8 @@ fn same_family(spec: &Kind, catalog: &Kind) -> bool {
             | (K::Json, K::Json)
             | (K::Bytes, K::Bytes)
             | (K::Array(_), K::Array(_) | K::Json)
+            // MariaDB's JSON is LONGTEXT with a json_valid() check.
+            | (K::Json | K::Array(_), K::Text { .. })
     )
 }
 

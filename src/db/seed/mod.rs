@@ -19,7 +19,7 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::catalog::Table;
-use self::sink::{Batch, Refused, Sink, db_message};
+use self::sink::{Batch, Refused, Sink, Unplaced, db_message};
 use self::value::{Column, Kind, Raw, Value};
 use super::App;
 use super::conn::{Conn, Db, Tx, quote_ident};
@@ -443,12 +443,14 @@ async fn load_csv<'t>(
     let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
     let progress = Progress::new(printer, size, label, BAR_FROM);
     let sink = Sink::open(db, &table.name, &plan.columns, label.clone()).await?;
+    let first = reader.position().clone();
     let mut rows = CsvRows {
         reader,
         record: csv::StringRecord::new(),
         plan: &plan,
         file,
         lines,
+        first,
         row: Vec::with_capacity(plan.columns.len()),
     };
     let count = pump(sink, &mut rows, &progress).await?;
@@ -461,15 +463,48 @@ trait Rows {
     fn fill(&mut self, batch: &mut Batch) -> Result<()>;
     /// How far along it is, in its progress bar's unit.
     fn position(&self) -> u64;
-    /// The `count` rows from `start` again, with their lines, when the source can give them.
-    fn replay(&self, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
-        let _ = (start, count);
-        Ok(None)
+    /// Reads up to `count` rows again from `start` (or the first row), giving each with its
+    /// line to `each` until it returns true; false when the source cannot be read again.
+    fn replay_each(
+        &self,
+        start: Option<&csv::Position>,
+        count: usize,
+        each: &mut dyn FnMut(u64, Vec<Value>) -> bool,
+    ) -> Result<bool> {
+        let _ = (start, count, each);
+        Ok(false)
     }
 }
 
 /// A row read again: its line and values.
 type Replayed = (u64, Vec<Value>);
+
+/// The `count` rows from `start` again, when the source can give them.
+fn replay(rows: &impl Rows, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
+    let mut again = Vec::with_capacity(count);
+    let replayed = rows.replay_each(Some(start), count, &mut |line, row| {
+        again.push((line, row));
+        false
+    })?;
+    Ok(replayed.then_some(again))
+}
+
+/// Finds the row a constraint error the database could not place (a foreign key checked at
+/// the end of a COPY) is about: the first whose column holds the value it names.
+fn place(rows: &impl Rows, unplaced: &Unplaced) -> Result<anyhow::Error> {
+    let mut found = None;
+    rows.replay_each(None, usize::MAX, &mut |line, row| {
+        let hit = row.get(unplaced.column).is_some_and(|v| v.key() == unplaced.value);
+        if hit {
+            found = Some((line, row));
+        }
+        hit
+    })?;
+    Ok(match found {
+        Some((line, row)) => unplaced.at(line, &row),
+        None => unplaced.unplaced(),
+    })
+}
 
 /// Writes every row of `rows`, filling the next batch while the database writes the last one.
 /// On any error the sink is abandoned; the seed transaction then rolls everything back.
@@ -478,7 +513,13 @@ async fn pump(sink: Sink<'_>, rows: &mut impl Rows, progress: &Progress) -> Resu
     let pumped = pump_batches(&mut sink, rows, progress).await;
     progress.finish();
     match pumped {
-        Ok(()) => sink.finish().await,
+        Ok(()) => match sink.finish().await {
+            Err(err) => match err.downcast_ref::<Unplaced>() {
+                Some(unplaced) => Err(place(rows, unplaced)?),
+                None => Err(err),
+            },
+            done => done,
+        },
         Err(err) => {
             sink.abort("the seed run stopped").await;
             Err(err)
@@ -499,7 +540,7 @@ async fn pump_batches(
         if let Err(err) = written {
             return Err(match err.downcast_ref::<Refused>() {
                 Some(refused) => {
-                    let again = rows.replay(&refused.start, refused.rows)?;
+                    let again = replay(rows, &refused.start, refused.rows)?;
                     sink.explain(refused, again).await
                 }
                 None => err,
@@ -532,6 +573,8 @@ struct CsvRows<'p, 't, 'f> {
     plan: &'p Plan<'t>,
     file: &'f SeedFile,
     lines: Lines,
+    /// Where the first row starts.
+    first: csv::Position,
     row: Vec<Value>,
 }
 
@@ -587,23 +630,33 @@ impl Rows for CsvRows<'_, '_, '_> {
         self.reader.position().byte()
     }
 
-    fn replay(&self, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
+    fn replay_each(
+        &self,
+        start: Option<&csv::Position>,
+        count: usize,
+        each: &mut dyn FnMut(u64, Vec<Value>) -> bool,
+    ) -> Result<bool> {
         let file = std::fs::File::open(&self.file.path)
             .with_context(|| format!("reading {}", self.file.path.display()))?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(file);
         reader
-            .seek(start.clone())
+            .seek(start.unwrap_or(&self.first).clone())
             .with_context(|| format!("reading {}", self.file.path.display()))?;
-        let (mut record, mut again) = (csv::StringRecord::new(), Vec::with_capacity(count));
-        while again.len() < count && reader.read_record(&mut record)? {
+        let mut record = csv::StringRecord::new();
+        for _ in 0..count {
+            if !reader.read_record(&mut record)? {
+                break;
+            }
             let line = record.position().map_or(0, |p| self.lines.line(p));
             let mut row = Vec::with_capacity(self.plan.columns.len());
             self.plan.row(record.iter().map(Raw::Text), line, &mut row)?;
-            again.push((line, row));
+            if each(line, row) {
+                break;
+            }
         }
-        Ok(Some(again))
+        Ok(true)
     }
 }
 
@@ -730,18 +783,22 @@ impl Rows for RecordRows<'_, '_, '_> {
         self.done
     }
 
-    fn replay(&self, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
-        let from = usize::try_from(start.record()).unwrap_or(usize::MAX);
-        let records = self.all.iter().skip(from).take(count);
-        let again = records
-            .map(|record| {
-                let mut row = Vec::with_capacity(self.plan.columns.len());
-                let raws = record.fields.values().map(Raw::Json);
-                self.plan.row(raws, record.line, &mut row)?;
-                Ok((record.line, row))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Some(again))
+    fn replay_each(
+        &self,
+        start: Option<&csv::Position>,
+        count: usize,
+        each: &mut dyn FnMut(u64, Vec<Value>) -> bool,
+    ) -> Result<bool> {
+        let from = start.map_or(0, |s| usize::try_from(s.record()).unwrap_or(usize::MAX));
+        for record in self.all.iter().skip(from).take(count) {
+            let mut row = Vec::with_capacity(self.plan.columns.len());
+            self.plan
+                .row(record.fields.values().map(Raw::Json), record.line, &mut row)?;
+            if each(record.line, row) {
+                break;
+            }
+        }
+        Ok(true)
     }
 }
 

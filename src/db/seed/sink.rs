@@ -458,14 +458,30 @@ fn refused_error(
         return UsageError::new(format!("{label}:{place}: {}", db_message(err))).into();
     };
     let column = &columns[index];
-    let shown = match row.as_ref().and_then(|r| r.values.get(index)) {
+    let detail = pg_error(err).and_then(|e| key_value(e.detail()?));
+    let shown = shown(row.as_ref().and_then(|r| r.values.get(index)), detail);
+    constraint_error(label, place, &kind, &db_message(err), column, &shown)
+}
+
+/// A value for messages: text quoted, numbers as they are.
+fn shown(value: Option<&Value>, printed: Option<String>) -> String {
+    match value {
         Some(Value::Text(text)) => format!("{text:?}"),
         Some(Value::Null) => "null".to_string(),
         Some(value) => value.key(),
-        None => pg_error(err)
-            .and_then(|e| key_value(e.detail()?))
-            .map_or_else(|| "the value".to_string(), |v| format!("{v:?}")),
-    };
+        None => printed.map_or_else(|| "the value".to_string(), |v| format!("{v:?}")),
+    }
+}
+
+/// `file:line: column: value is already taken`, and the like, exit 2.
+fn constraint_error(
+    label: &str,
+    place: &str,
+    kind: &ErrorKind,
+    message: &str,
+    column: &Column,
+    shown: &str,
+) -> anyhow::Error {
     let (what, hint) = match kind {
         ErrorKind::UniqueViolation => (
             format!("{shown} is already taken (the column is unique)"),
@@ -483,7 +499,7 @@ fn refused_error(
             "give the column a value in every row".to_string(),
         ),
         _ => (
-            format!("{shown} breaks a CHECK constraint ({})", db_message(err)),
+            format!("{shown} breaks a CHECK constraint ({message})"),
             "give a value the constraint allows".to_string(),
         ),
     };
@@ -601,12 +617,66 @@ fn copy_error(label: &str, lines: &[u64], err: &sqlx::Error, columns: &[Column])
         .and_then(|w| w.split("line ").nth(1))
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse::<usize>().ok());
-    match row.and_then(|n| lines.get(n.wrapping_sub(1))) {
-        Some(line) => refused_error(label, &line.to_string(), err, columns, None),
-        None => match constraint(err) {
-            Some(_) => UsageError::new(format!("{label}: {}", db_message(err))).into(),
-            None => anyhow::anyhow!("{label}: {}", db_message(err)),
-        },
+    if let Some(line) = row.and_then(|n| lines.get(n.wrapping_sub(1))) {
+        return refused_error(label, &line.to_string(), err, columns, None);
+    }
+    let Some(kind) = constraint(err) else {
+        return anyhow::anyhow!("{label}: {}", db_message(err));
+    };
+    let value = pg_error(err).and_then(|e| key_value(e.detail()?));
+    match (named_column(err, columns, &kind), value) {
+        (Some(column), Some(value)) => anyhow::Error::new(Unplaced {
+            label: label.to_string(),
+            column,
+            value,
+            columns: columns.to_vec(),
+            error: err.to_string(),
+            kind,
+            message: db_message(err),
+        }),
+        _ => UsageError::new(format!("{label}: {}", db_message(err))).into(),
+    }
+}
+
+/// A constraint error PostgreSQL raised for no particular COPY line (foreign keys are checked
+/// at the end): the column and value it names, for finding the row in the file.
+#[derive(Debug)]
+pub struct Unplaced {
+    label: String,
+    /// Which of the written columns.
+    pub column: usize,
+    /// The value, as PostgreSQL prints it.
+    pub value: String,
+    columns: Vec<Column>,
+    error: String,
+    kind: ErrorKind,
+    message: String,
+}
+
+impl std::fmt::Display for Unplaced {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.label, self.error)
+    }
+}
+
+impl std::error::Error for Unplaced {}
+
+impl Unplaced {
+    /// The error, placed at the row on `line`.
+    pub fn at(&self, line: u64, row: &[Value]) -> anyhow::Error {
+        constraint_error(
+            &self.label,
+            &line.to_string(),
+            &self.kind,
+            &self.message,
+            &self.columns[self.column],
+            &shown(row.get(self.column), None),
+        )
+    }
+
+    /// The error when no row holds the value.
+    pub fn unplaced(&self) -> anyhow::Error {
+        UsageError::new(format!("{}: {}", self.label, self.message)).into()
     }
 }
 
