@@ -489,12 +489,12 @@ fn replay(rows: &impl Rows, start: &csv::Position, count: usize) -> Result<Optio
     Ok(replayed.then_some(again))
 }
 
-/// Finds the row a constraint error the database could not place (a foreign key checked at
-/// the end of a COPY) is about: the first whose column holds the value it names.
+/// Finds the row of a constraint error from a COPY: the row on the line PostgreSQL names, or
+/// (a foreign key checked at the end) the first whose column holds the value it names.
 fn place(rows: &impl Rows, unplaced: &Unplaced) -> Result<anyhow::Error> {
     let mut found = None;
     rows.replay_each(None, usize::MAX, &mut |line, row| {
-        let hit = row.get(unplaced.column).is_some_and(|v| v.key() == unplaced.value);
+        let hit = unplaced.is(line, &row);
         if hit {
             found = Some((line, row));
         }

@@ -617,17 +617,19 @@ fn copy_error(label: &str, lines: &[u64], err: &sqlx::Error, columns: &[Column])
         .and_then(|w| w.split("line ").nth(1))
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse::<usize>().ok());
-    if let Some(line) = row.and_then(|n| lines.get(n.wrapping_sub(1))) {
-        return refused_error(label, &line.to_string(), err, columns, None);
-    }
+    let line = row.and_then(|n| lines.get(n.wrapping_sub(1))).copied();
     let Some(kind) = constraint(err) else {
-        return anyhow::anyhow!("{label}: {}", db_message(err));
+        return match line {
+            Some(line) => anyhow::anyhow!("{label}:{line}: {}", db_message(err)),
+            None => anyhow::anyhow!("{label}: {}", db_message(err)),
+        };
     };
     let value = pg_error(err).and_then(|e| key_value(e.detail()?));
-    match (named_column(err, columns, &kind), value) {
-        (Some(column), Some(value)) => anyhow::Error::new(Unplaced {
+    match (named_column(err, columns, &kind), line.is_some() || value.is_some()) {
+        (Some(column), true) => anyhow::Error::new(Unplaced {
             label: label.to_string(),
             column,
+            line,
             value,
             columns: columns.to_vec(),
             error: err.to_string(),
@@ -638,15 +640,18 @@ fn copy_error(label: &str, lines: &[u64], err: &sqlx::Error, columns: &[Column])
     }
 }
 
-/// A constraint error PostgreSQL raised for no particular COPY line (foreign keys are checked
-/// at the end): the column and value it names, for finding the row in the file.
+/// A constraint error from a COPY, whose row must be read again from the file: PostgreSQL
+/// names the line but not always the value (CHECK), or for a foreign key checked at the end,
+/// the value but not the line.
 #[derive(Debug)]
 pub struct Unplaced {
     label: String,
     /// Which of the written columns.
     pub column: usize,
-    /// The value, as PostgreSQL prints it.
-    pub value: String,
+    /// The file line of the row, when PostgreSQL said which.
+    pub line: Option<u64>,
+    /// The value, as PostgreSQL prints it, when it did.
+    pub value: Option<String>,
     columns: Vec<Column>,
     error: String,
     kind: ErrorKind,
@@ -676,7 +681,17 @@ impl Unplaced {
 
     /// The error when no row holds the value.
     pub fn unplaced(&self) -> anyhow::Error {
-        UsageError::new(format!("{}: {}", self.label, self.message)).into()
+        let place = self.line.map(|line| format!(":{line}")).unwrap_or_default();
+        UsageError::new(format!("{}{place}: {}", self.label, self.message)).into()
+    }
+
+    /// Whether the row on `line` holding `row` is the one.
+    pub fn is(&self, line: u64, row: &[Value]) -> bool {
+        match (self.line, &self.value) {
+            (Some(at), _) => line == at,
+            (None, Some(value)) => row.get(self.column).is_some_and(|v| v.key() == *value),
+            (None, None) => false,
+        }
     }
 }
 
