@@ -1269,9 +1269,14 @@ fn generated(engine: Engine, schemas: &[&str]) -> Option<App> {
 /// `== Inserted` line.
 fn refused(run: &Run, message: &str) {
     run.assert_code(2);
-    assert!(run.stderr.contains(message), "{message}\n{}", run.transcript());
     assert!(
-        run.stderr.contains("nothing was seeded (the whole run was rolled back)"),
+        run.stderr.contains(message),
+        "{message}\n{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr
+            .contains("nothing was seeded (the whole run was rolled back)"),
         "{}",
         run.transcript()
     );
@@ -1344,7 +1349,11 @@ fn typed_values(engine: Engine) {
         return;
     };
     let bad = [
-        (1, "99999999999", "qty: 99999999999 is out of range (-2147483648 to 2147483647)"),
+        (
+            1,
+            "99999999999",
+            "qty: 99999999999 is out of range (-2147483648 to 2147483647)",
+        ),
         (2, "1.5", "big: \"1.5\" is not an integer"),
         (3, "abc", "price: \"abc\" is not a decimal number"),
         (3, "1e5", "price: \"1e5\" is not a decimal number"),
@@ -1353,7 +1362,11 @@ fn typed_values(engine: Engine) {
         (6, "25:00", "at: \"25:00\" is not a time"),
         (7, "bogus", "seen: \"bogus\" is not a timestamp"),
         (8, "not-a-uuid", "token: \"not-a-uuid\" is not a UUID"),
-        (9, "gone", "status: \"gone\" is not one of: draft, published"),
+        (
+            9,
+            "gone",
+            "status: \"gone\" is not one of: draft, published",
+        ),
         (10, "bogus", "inserted_at: \"bogus\" is not a timestamp"),
     ];
     for (column, value, message) in bad {
@@ -1361,7 +1374,11 @@ fn typed_values(engine: Engine) {
         row[column] = value;
         app.write(
             "bad/products.csv",
-            &format!("{PRODUCT_HEADER}\n{}\n{}\n", PRODUCT_ROW.join(","), row.join(",")),
+            &format!(
+                "{PRODUCT_HEADER}\n{}\n{}\n",
+                PRODUCT_ROW.join(","),
+                row.join(",")
+            ),
         );
         let run = app.axgen(&["seed", "bad/products.csv"]);
         refused(&run, &format!("error: bad/products.csv:3: {message}"));
@@ -1383,7 +1400,11 @@ fn typed_values(engine: Engine) {
         text("big")
     ));
     // MySQL's DECIMAL(20,6) keeps six places.
-    let price = if engine == Engine::Mysql { "7.500000" } else { "7.50" };
+    let price = if engine == Engine::Mysql {
+        "7.500000"
+    } else {
+        "7.50"
+    };
     assert_eq!(
         row[0],
         [price, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "99999999999"]
@@ -1391,7 +1412,10 @@ fn typed_values(engine: Engine) {
     if engine == Engine::Sqlite {
         // As the app writes them: sqlx's encoding of bool, DateTime<Utc> and NaiveDateTime.
         let stored = app.query("SELECT active, at, inserted_at, updated_at, seen FROM products");
-        assert_eq!(stored[0][..3], ["1", "14:00:00", "2026-01-02T03:04:05+00:00"]);
+        assert_eq!(
+            stored[0][..3],
+            ["1", "14:00:00", "2026-01-02T03:04:05+00:00"]
+        );
         assert!(stored[0][3].ends_with("+00:00"), "{:?}", stored[0]);
         assert_eq!(stored[0][4], "2026-02-28 03:04:05");
     }
@@ -1428,17 +1452,53 @@ fn json_types(engine: Engine) {
     };
     let good = item("", "");
     let bad = [
-        ("title", r#"{"first": "Ann"}"#, "title: expected a JSON string, found an object"),
+        (
+            "title",
+            r#"{"first": "Ann"}"#,
+            "title: expected a JSON string, found an object",
+        ),
         ("title", "true", "title: expected a JSON string, found true"),
-        ("title", "5", "title: expected a JSON string, found the number 5"),
-        ("title", r#""a", "title": "b""#, "title: the key is given twice in one object"),
-        ("qty", r#""3""#, "qty: expected an integer (a JSON number), found the string \"3\""),
+        (
+            "title",
+            "5",
+            "title: expected a JSON string, found the number 5",
+        ),
+        (
+            "title",
+            r#""a", "title": "b""#,
+            "title: the key is given twice in one object",
+        ),
+        (
+            "qty",
+            r#""3""#,
+            "qty: expected an integer (a JSON number), found the string \"3\"",
+        ),
         ("qty", "1.5", "qty: 1.5 is not an integer"),
-        ("active", r#""true""#, "active: expected true or false, found the string \"true\""),
-        ("active", "1", "active: expected true or false, found the number 1"),
-        ("meta", r#"{"a": 1, "a": 2}"#, "a: the key is given twice in one object"),
-        ("tags", r#"["x"]"#, "tags: item 1: expected an integer (a JSON number), found the string \"x\""),
-        ("tags", r#""[1]""#, "tags: expected a JSON array, found the string \"[1]\""),
+        (
+            "active",
+            r#""true""#,
+            "active: expected true or false, found the string \"true\"",
+        ),
+        (
+            "active",
+            "1",
+            "active: expected true or false, found the number 1",
+        ),
+        (
+            "meta",
+            r#"{"a": 1, "a": 2}"#,
+            "a: the key is given twice in one object",
+        ),
+        (
+            "tags",
+            r#"["x"]"#,
+            "tags: item 1: expected an integer (a JSON number), found the string \"x\"",
+        ),
+        (
+            "tags",
+            r#""[1]""#,
+            "tags: expected a JSON array, found the string \"[1]\"",
+        ),
     ];
     for (key, value, message) in bad {
         let row = item(key, value);
@@ -1516,9 +1576,15 @@ fn seed_errors(engine: Engine) {
     );
     // A CHECK constraint the catalog cannot turn into a list of values.
     let check = match engine {
-        Engine::Sqlite => "CREATE TABLE scores (id INTEGER PRIMARY KEY, points INTEGER NOT NULL CHECK (points >= 0));",
-        Engine::Postgres => "CREATE TABLE scores (id BIGSERIAL PRIMARY KEY, points INTEGER NOT NULL CHECK (points >= 0));",
-        Engine::Mysql => "CREATE TABLE scores (id BIGINT AUTO_INCREMENT PRIMARY KEY, points INT NOT NULL CHECK (points >= 0));",
+        Engine::Sqlite => {
+            "CREATE TABLE scores (id INTEGER PRIMARY KEY, points INTEGER NOT NULL CHECK (points >= 0));"
+        }
+        Engine::Postgres => {
+            "CREATE TABLE scores (id BIGSERIAL PRIMARY KEY, points INTEGER NOT NULL CHECK (points >= 0));"
+        }
+        Engine::Mysql => {
+            "CREATE TABLE scores (id BIGINT AUTO_INCREMENT PRIMARY KEY, points INT NOT NULL CHECK (points >= 0));"
+        }
     };
     app.migration(V3 + 1, "create_scores", check, Some("DROP TABLE scores;"));
     app.axgen(&["migrate"]).assert_code(0);

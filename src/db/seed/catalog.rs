@@ -33,7 +33,11 @@ pub fn apply_resource(table: &mut Table, resource: &Resource) {
     let stamp = types::lookup("utc_datetime").map_or("", |t| t.sql.get(adapter));
     for column in &mut table.columns {
         let (kind, sql_type, choices) = match column.name.as_str() {
-            "id" => (id_kind(resource.binary_id), resource.id_sql_type.as_str(), &[][..]),
+            "id" => (
+                id_kind(resource.binary_id),
+                resource.id_sql_type.as_str(),
+                &[][..],
+            ),
             "inserted_at" | "updated_at" => (Kind::DateTimeTz, stamp, &[][..]),
             name => match resource.fields.iter().find(|f| f.name == name) {
                 Some(field) => (

@@ -427,12 +427,10 @@ fn make(make: &Make, rng: &mut ThreadRng, adapter: Adapter) -> Value {
         Make::Bool if adapter == Adapter::Sqlite => Value::Int(i64::from(rng.random_bool(0.5))),
         // An empty array: PostgreSQL's literal, the app's JSON elsewhere.
         Make::Array if adapter != Adapter::Postgres => Value::Text("[]".to_string()),
-        Make::DateTime { tz: true } if adapter == Adapter::Sqlite => {
-            match make_plain(make, rng) {
-                Value::Text(at) => Value::Text(at.replace('Z', "+00:00")),
-                other => other,
-            }
-        }
+        Make::DateTime { tz: true } if adapter == Adapter::Sqlite => match make_plain(make, rng) {
+            Value::Text(at) => Value::Text(at.replace('Z', "+00:00")),
+            other => other,
+        },
         other => make_plain(other, rng),
     }
 }

@@ -436,7 +436,10 @@ async fn load_csv<'t>(
         return Err(UsageError::new(format!(
             "{label}: the file is empty; a CSV seed starts with a header line naming its columns"
         ))
-        .with_hint(format!("e.g. a first line such as: {}", header_example(table)))
+        .with_hint(format!(
+            "e.g. a first line such as: {}",
+            header_example(table)
+        ))
         .into());
     }
     let plan = Plan::new(table, &names, label, 1, db.adapter())?;
@@ -651,7 +654,8 @@ impl Rows for CsvRows<'_, '_, '_> {
             }
             let line = record.position().map_or(0, |p| self.lines.line(p));
             let mut row = Vec::with_capacity(self.plan.columns.len());
-            self.plan.row(record.iter().map(Raw::Text), line, &mut row)?;
+            self.plan
+                .row(record.iter().map(Raw::Text), line, &mut row)?;
             if each(line, row) {
                 break;
             }

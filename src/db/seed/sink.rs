@@ -196,7 +196,13 @@ impl<'c> Sink<'c> {
     ) -> anyhow::Error {
         let (first, last) = refused.lines;
         let Out::Insert { conn, insert } = &mut self.out else {
-            return refused_error(&self.label, &format!("{first}-{last}"), &refused.error, &self.columns, None);
+            return refused_error(
+                &self.label,
+                &format!("{first}-{last}"),
+                &refused.error,
+                &self.columns,
+                None,
+            );
         };
         for (line, row) in rows.into_iter().flatten() {
             let sql = AssertSqlSafe(statement(&insert.prefix, self.width, 1)).into_sql_str();
@@ -219,9 +225,21 @@ impl<'c> Sink<'c> {
                 values: &row,
                 missing_parent: missing,
             };
-            return refused_error(&self.label, &line.to_string(), &error, &self.columns, Some(row));
+            return refused_error(
+                &self.label,
+                &line.to_string(),
+                &error,
+                &self.columns,
+                Some(row),
+            );
         }
-        refused_error(&self.label, &format!("{first}-{last}"), &refused.error, &self.columns, None)
+        refused_error(
+            &self.label,
+            &format!("{first}-{last}"),
+            &refused.error,
+            &self.columns,
+            None,
+        )
     }
 
     /// Ends the writing; returns the number of rows written.
@@ -372,7 +390,12 @@ pub struct Refused {
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (first, last) = self.lines;
-        write!(f, "{}:{first}-{last}: {}", self.label, db_message(&self.error))
+        write!(
+            f,
+            "{}:{first}-{last}: {}",
+            self.label,
+            db_message(&self.error)
+        )
     }
 }
 
@@ -399,7 +422,11 @@ fn constraint(err: &sqlx::Error) -> Option<ErrorKind> {
 
 /// The first column of `row` whose value is not a key of the table it references (SQLite's
 /// foreign key errors name neither).
-async fn missing_parent(conn: &mut InsertConn<'_>, columns: &[Column], row: &[Value]) -> Option<usize> {
+async fn missing_parent(
+    conn: &mut InsertConn<'_>,
+    columns: &[Column],
+    row: &[Value],
+) -> Option<usize> {
     for (i, column) in columns.iter().enumerate() {
         let (Some((parent, key)), Some(value)) = (&column.references, row.get(i)) else {
             continue;
@@ -491,7 +518,9 @@ fn constraint_error(
             let (parent, key) = column.references.clone().unwrap_or_default();
             (
                 format!("{shown} is not the {key} of any row of {parent}"),
-                format!("seed {parent} first (e.g. name its file 01_{parent}.csv), or fix the reference"),
+                format!(
+                    "seed {parent} first (e.g. name its file 01_{parent}.csv), or fix the reference"
+                ),
             )
         }
         ErrorKind::NotNullViolation => (
@@ -625,7 +654,10 @@ fn copy_error(label: &str, lines: &[u64], err: &sqlx::Error, columns: &[Column])
         };
     };
     let value = pg_error(err).and_then(|e| key_value(e.detail()?));
-    match (named_column(err, columns, &kind), line.is_some() || value.is_some()) {
+    match (
+        named_column(err, columns, &kind),
+        line.is_some() || value.is_some(),
+    ) {
         (Some(column), true) => anyhow::Error::new(Unplaced {
             label: label.to_string(),
             column,

@@ -45,7 +45,10 @@ pub fn json_records(text: &str) -> Result<Vec<Record>, (u64, String)> {
         let value = match stream.next() {
             Some(Ok(Strict(value))) => value,
             Some(Err(err)) => {
-                return Err((line + (err.line() as u64).max(1) - 1, without_position(&err)));
+                return Err((
+                    line + (err.line() as u64).max(1) - 1,
+                    without_position(&err),
+                ));
             }
             None => return Err((line, "the array is not closed with ]".into())),
         };
@@ -246,7 +249,11 @@ pub struct OpenQuote {
 
 impl fmt::Display for OpenQuote {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a quoted value opened at byte {} is never closed", self.opened)
+        write!(
+            f,
+            "a quoted value opened at byte {} is never closed",
+            self.opened
+        )
     }
 }
 
@@ -328,7 +335,9 @@ impl<R: std::io::Read> std::io::Read for Quotes<R> {
 /// The 1-based line of byte `offset` of the file at `path`.
 pub fn line_of(path: &std::path::Path, offset: u64) -> u64 {
     let bytes = std::fs::read(path).unwrap_or_default();
-    let end = usize::try_from(offset).unwrap_or(usize::MAX).min(bytes.len());
+    let end = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
     memchr::memchr_iter(b'\n', &bytes[..end]).count() as u64 + 1
 }
 
@@ -371,5 +380,55 @@ mod tests {
             Json::String("2026-01-02T03:04:05Z".into())
         );
         assert!(toml_records(text, "comments").is_err());
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error() {
+        let (line, message) =
+            json_records("[\n{\"a\": 1},\n{\"a\": 1,\n \"a\": 2}\n]").unwrap_err();
+        assert_eq!(
+            (line, message.as_str()),
+            (4, "a: the key is given twice in one object")
+        );
+        assert!(json_value(r#"{"m": {"k": 1, "k": 2}}"#).is_err());
+        assert!(json_value(r#"[{"k": 1}, {"k": 2}]"#).is_ok());
+    }
+
+    fn quotes(text: &str, chunk: usize) -> Result<(), OpenQuote> {
+        let mut reader = Quotes::new(text.as_bytes());
+        let mut buf = vec![0; chunk];
+        loop {
+            match std::io::Read::read(&mut reader, &mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(err) => {
+                    return Err(*err.into_inner().unwrap().downcast::<OpenQuote>().unwrap());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn quotes_must_close_at_the_end_of_a_field() {
+        for chunk in [1, 2, 7, 4096] {
+            assert_eq!(
+                quotes("a,\"b \"\"c\"\", d\"\r\n5\" screen,\"x\"\n", chunk),
+                Ok(())
+            );
+            assert_eq!(
+                quotes("a,b\n1,\"Bob\n3,c,Cy\n", chunk),
+                Err(OpenQuote {
+                    opened: 6,
+                    stray: None
+                })
+            );
+            assert_eq!(
+                quotes("a,b\n1,\"Bob\n3,\"c\",Cy\n", chunk),
+                Err(OpenQuote {
+                    opened: 6,
+                    stray: Some(13)
+                })
+            );
+        }
     }
 }

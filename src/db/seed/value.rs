@@ -4,7 +4,7 @@
 //! reads it back (`i32`, `rust_decimal::Decimal`, `chrono::DateTime<Utc>`...), and it is stored
 //! in the format the app itself writes.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::Value as Json;
 
 use crate::cli::Adapter;
@@ -346,19 +346,71 @@ fn time(text: &str) -> Option<NaiveTime> {
         .find_map(|f| NaiveTime::parse_from_str(text, f).ok())
 }
 
-/// How the app writes a `NaiveDateTime` (sqlx's SQLite encoding; PostgreSQL and MySQL read it).
+/// How the app writes a `NaiveDateTime` (sqlx's SQLite encoding, `%F %T%.f`; PostgreSQL and
+/// MySQL read it).
 fn naive_text(dt: NaiveDateTime) -> String {
-    dt.format("%F %T%.f").to_string()
+    stamp_text(dt, ' ', "")
 }
 
-/// How the app writes a `DateTime<Utc>`: sqlx's SQLite encoding (`...T12:00:00+00:00`), which
-/// sorts with the rows the app inserts; MySQL's DATETIME takes no offset.
+/// How the app writes a `DateTime<Utc>`: sqlx's SQLite encoding (`to_rfc3339_opts(AutoSi,
+/// false)`: `...T12:00:00+00:00`), which sorts with the rows the app inserts; MySQL's DATETIME
+/// takes no offset.
 fn utc_text(dt: DateTime<Utc>, adapter: Adapter) -> String {
+    let dt = dt.naive_utc();
     match adapter {
-        Adapter::Sqlite => dt.to_rfc3339_opts(SecondsFormat::AutoSi, false),
-        Adapter::Postgres => dt.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-        Adapter::Mysql => naive_text(dt.naive_utc()),
+        Adapter::Sqlite => stamp_text(dt, 'T', "+00:00"),
+        Adapter::Postgres => stamp_text(dt, 'T', "Z"),
+        Adapter::Mysql => naive_text(dt),
     }
+}
+
+/// `YYYY-MM-DD<sep>HH:MM:SS[.fraction]<zone>`, the fraction in 3, 6 or 9 digits as needed (what
+/// chrono's `%.f` and `SecondsFormat::AutoSi` write), without chrono's formatter: seeds write
+/// millions of these. Years outside 0 to 9999 go through chrono.
+fn stamp_text(dt: NaiveDateTime, sep: char, zone: &str) -> String {
+    use chrono::{Datelike as _, Timelike as _};
+    let Ok(year) = u32::try_from(dt.year()) else {
+        return chrono_stamp_text(dt, sep, zone);
+    };
+    if year > 9999 {
+        return chrono_stamp_text(dt, sep, zone);
+    }
+    let mut out = String::with_capacity(32);
+    digits(&mut out, year, 4);
+    out.push('-');
+    digits(&mut out, dt.month(), 2);
+    out.push('-');
+    digits(&mut out, dt.day(), 2);
+    out.push(sep);
+    digits(&mut out, dt.hour(), 2);
+    out.push(':');
+    digits(&mut out, dt.minute(), 2);
+    out.push(':');
+    digits(&mut out, dt.second(), 2);
+    match dt.nanosecond() {
+        0 => {}
+        n if n % 1_000_000 == 0 => fraction(&mut out, n / 1_000_000, 3),
+        n if n % 1_000 == 0 => fraction(&mut out, n / 1_000, 6),
+        n => fraction(&mut out, n, 9),
+    }
+    out.push_str(zone);
+    out
+}
+
+/// `n` in `width` decimal digits, zero-padded.
+fn digits(out: &mut String, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(i) % 10) as u8));
+    }
+}
+
+fn fraction(out: &mut String, n: u32, width: u32) {
+    out.push('.');
+    digits(out, n, width);
+}
+
+fn chrono_stamp_text(dt: NaiveDateTime, sep: char, zone: &str) -> String {
+    format!("{}{sep}{}{zone}", dt.format("%F"), dt.format("%T%.f"))
 }
 
 /// `YYYY-MM-DD[ T]HH:MM[:SS[.fraction]]` and an optional `Z`/`±HH[:MM]` offset (in seconds),
@@ -634,7 +686,11 @@ mod tests {
         );
         let arr = serde_json::json!(["x", "y\"z"]);
         assert_eq!(
-            convert(&column(Kind::Array(None)), Raw::Json(&arr), Adapter::Postgres),
+            convert(
+                &column(Kind::Array(None)),
+                Raw::Json(&arr),
+                Adapter::Postgres
+            ),
             Ok(Value::Text("{\"x\",\"y\\\"z\"}".into()))
         );
         let n = serde_json::json!(7);
@@ -670,5 +726,113 @@ mod tests {
             Ok(Value::Bytes(vec![10, 255]))
         );
         assert!(text(Kind::Bytes, "\\xa\u{e9}1").is_err());
+    }
+
+    #[test]
+    fn decimals_read_as_rust_decimal_prints_them() {
+        let any = |s: &str| decimal(s, None, None);
+        assert_eq!(any("+07.50"), Ok("7.50".into()));
+        assert_eq!(any("-.5"), Ok("-0.5".into()));
+        assert_eq!(any("-0.00"), Ok("0.00".into()));
+        for bad in ["abc", "1e5", "1.2.3", "-", "."] {
+            assert!(any(bad).is_err(), "{bad}");
+        }
+        assert!(
+            any(&"9".repeat(29))
+                .unwrap_err()
+                .contains("28 significant digits")
+        );
+        assert_eq!(any(&format!("1.{}", "0".repeat(30))), Ok("1".into()));
+        assert!(
+            decimal("1.1234567", Some(14), Some(6))
+                .unwrap_err()
+                .contains("6 decimal places")
+        );
+        assert_eq!(
+            decimal("1.1234560", Some(14), Some(6)),
+            Ok("1.1234560".into())
+        );
+        assert!(decimal("123", Some(2), Some(0)).is_err());
+    }
+
+    #[test]
+    fn timestamps_are_read_without_chrono_formats_and_written_as_the_app_writes_them() {
+        let utc = |s: &str| utc_datetime(s).map(|dt| utc_text(dt, Adapter::Sqlite));
+        assert_eq!(
+            utc("2026-01-02T03:04:05Z").as_deref(),
+            Some("2026-01-02T03:04:05+00:00")
+        );
+        assert_eq!(
+            utc("2026-01-02 05:04:05.25+02:00").as_deref(),
+            Some("2026-01-02T03:04:05.250+00:00")
+        );
+        assert_eq!(
+            utc("2026-01-02").as_deref(),
+            Some("2026-01-02T00:00:00+00:00")
+        );
+        for bad in [
+            "bogus",
+            "2026-02-30 00:00:00",
+            "2026-01-02 24:00:00",
+            "2026-01-02T03:04:05X",
+        ] {
+            assert_eq!(utc(bad), None, "{bad}");
+        }
+        let mysql =
+            utc_datetime("2026-01-02T03:04:05-01:00").map(|dt| utc_text(dt, Adapter::Mysql));
+        assert_eq!(mysql.as_deref(), Some("2026-01-02 04:04:05"));
+    }
+
+    #[test]
+    fn json_values_must_have_the_json_type_of_the_column() {
+        let json = |kind: Kind, v: serde_json::Value| {
+            convert(&column(kind), Raw::Json(&v), Adapter::Sqlite)
+        };
+        let int = Kind::Int {
+            min: i64::from(i32::MIN),
+            max: i64::from(i32::MAX),
+        };
+        assert!(
+            json(int.clone(), serde_json::json!("3"))
+                .unwrap_err()
+                .contains("found the string")
+        );
+        assert!(
+            json(int, serde_json::json!(3_000_000_000_i64))
+                .unwrap_err()
+                .contains("out of range")
+        );
+        assert!(json(Kind::Text { max: None }, serde_json::json!({"a": 1})).is_err());
+        assert!(json(Kind::Bool, serde_json::json!("true")).is_err());
+        assert_eq!(
+            json(
+                Kind::Array(Some(Box::new(Kind::DateTime))),
+                serde_json::json!(["2026-01-02 03:04:05"])
+            ),
+            Ok(Value::Text("[\"2026-01-02T03:04:05\"]".into()))
+        );
+    }
+
+    #[test]
+    fn stamps_are_written_as_chrono_and_sqlx_write_them() {
+        use chrono::SecondsFormat;
+        for text in [
+            "2026-01-02 03:04:05",
+            "0999-12-31 23:59:59.5",
+            "2026-01-02 03:04:05.000250",
+            "2026-01-02 03:04:05.123456789",
+        ] {
+            let dt = naive_datetime(text).unwrap();
+            assert_eq!(naive_text(dt), dt.format("%F %T%.f").to_string());
+            let utc = dt.and_utc();
+            assert_eq!(
+                utc_text(utc, Adapter::Sqlite),
+                utc.to_rfc3339_opts(SecondsFormat::AutoSi, false)
+            );
+            assert_eq!(
+                utc_text(utc, Adapter::Postgres),
+                utc.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            );
+        }
     }
 }
