@@ -206,15 +206,9 @@ impl<'c> Sink<'c> {
         };
         for (line, row) in rows.into_iter().flatten() {
             let sql = AssertSqlSafe(statement(&insert.prefix, self.width, 1)).into_sql_str();
-            let done = match conn {
-                InsertConn::Sqlite(c) => {
-                    execute(&mut **c, sql, arguments::<SqliteArguments>(row.clone())).await
-                }
-                InsertConn::Mysql(c) => {
-                    execute(&mut **c, sql, arguments::<MySqlArguments>(row.clone())).await
-                }
+            let Err(error) = conn.execute(sql, row.clone()).await else {
+                continue;
             };
-            let Err(error) = done else { continue };
             let missing = match constraint(&error) {
                 Some(ErrorKind::ForeignKeyViolation) => {
                     missing_parent(conn, &self.columns, &row).await
@@ -289,15 +283,7 @@ impl Insert {
             AssertSqlSafe(statement(&self.prefix, width, rows)).into_sql_str()
         };
         let (first, last) = batch.line_range();
-        let done = match conn {
-            InsertConn::Sqlite(c) => {
-                execute(&mut **c, sql, arguments::<SqliteArguments>(batch.values)).await
-            }
-            InsertConn::Mysql(c) => {
-                execute(&mut **c, sql, arguments::<MySqlArguments>(batch.values)).await
-            }
-        };
-        done.map_err(|error| {
+        conn.execute(sql, batch.values).await.map_err(|error| {
             anyhow::Error::new(Refused {
                 label: label.to_string(),
                 lines: (first, last),
@@ -306,6 +292,20 @@ impl Insert {
                 error,
             })
         })
+    }
+}
+
+impl InsertConn<'_> {
+    /// Runs `sql` with `values` bound.
+    async fn execute(&mut self, sql: SqlStr, values: Vec<Value>) -> Result<(), sqlx::Error> {
+        match self {
+            InsertConn::Sqlite(c) => {
+                execute(&mut **c, sql, arguments::<SqliteArguments>(values)).await
+            }
+            InsertConn::Mysql(c) => {
+                execute(&mut **c, sql, arguments::<MySqlArguments>(values)).await
+            }
+        }
     }
 }
 

@@ -463,7 +463,8 @@ fn stamp(text: &str) -> Option<(NaiveDateTime, Option<i32>)> {
 /// A timestamp with an offset is moved to UTC; a bare date is midnight.
 fn naive_datetime(text: &str) -> Option<NaiveDateTime> {
     match stamp(text) {
-        Some((dt, offset)) => Some(dt - chrono::Duration::seconds(offset.unwrap_or(0).into())),
+        Some((dt, None | Some(0))) => Some(dt),
+        Some((dt, Some(offset))) => dt.checked_sub_signed(chrono::Duration::seconds(offset.into())),
         None => date(text).and_then(|d| d.and_hms_opt(0, 0, 0)),
     }
 }
