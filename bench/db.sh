@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks axgen's database commands against the tools they replace, on the same machine and
 # the same data:
-#   - seeding ROWS CSV rows: `axgen seed` vs `sqlite3 .import` (SQLite) and psql `\copy` (PostgreSQL)
+#   - seeding ROWS CSV rows: `axgen seed` vs `sqlite3 .import` (SQLite) and psql `\copy` (PostgreSQL),
+#     into the table `axgen gen schema` writes (a user's CSV without ids, with the timestamps
+#     columns the generated table has; every value checked against the app's Rust types), and
+#     into a hand-written table whose CSV gives ids and no timestamps to fill (today's shape)
 #   - MIGRATIONS migrations: `axgen migrate` / `rollback --all` vs `sqlx migrate run` / `revert`
 # Each figure is the best of several runs, each on a fresh database; the two tools' runs
 # alternate, so a busy disk or CPU slows both alike.
 #
-# Usage: bench/db.sh [ROWS] [MIGRATIONS]        (defaults: 1000000 200)
+# Usage: bench/db.sh [ROWS] [MIGRATIONS]        (defaults: 1000000 200; MIGRATIONS=0 times
+#                                                seeding only, without sqlx-cli)
 # Env:   AXGEN_BENCH_POSTGRES_URL  server URL (default: $AXGEN_TEST_POSTGRES_URL, else
 #                                  postgres://postgres@127.0.0.1:5432/postgres); databases named
 #                                  axgen_bench_* are created on it and dropped again
@@ -28,7 +32,8 @@ PG_BASE=${PG_URL%/*}
 export PGOPTIONS="-c client_min_messages=warning"
 
 cleanup() {
-    for db in axgen_bench_seed axgen_bench_copy axgen_bench_migrate axgen_bench_sqlx; do
+    for db in axgen_bench_seed axgen_bench_copy axgen_bench_gseed axgen_bench_gcopy \
+        axgen_bench_migrate axgen_bench_sqlx; do
         psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
     done
     rm -rf "$WORK"
@@ -43,7 +48,7 @@ ensure_tools() {
         apt-get install -y sqlite3 >/dev/null
     fi
     command -v psql >/dev/null || { say "psql is needed"; exit 2; }
-    if [ ! -x "$TOOLS/bin/sqlx" ]; then
+    if [ "$MIGRATIONS" -gt 0 ] && [ ! -x "$TOOLS/bin/sqlx" ]; then
         say "installing sqlx-cli into $TOOLS (once)"
         cargo install sqlx-cli --version 0.9.0 --locked --no-default-features \
             --features sqlite,postgres --root "$TOOLS" >/dev/null
@@ -140,8 +145,62 @@ pg_copy() {
         -c "\\copy items FROM '$WORK/items.csv' WITH (FORMAT csv, HEADER true)"
 }
 
-count_sqlite() { sqlite3 "$1" "SELECT COUNT(*) FROM items"; }
-count_pg() { psql "$PG_BASE/$1" -qAtX -c "SELECT COUNT(*) FROM items"; }
+count_sqlite() { sqlite3 "$1" "SELECT COUNT(*) FROM ${2:-items}"; }
+count_pg() { psql "$PG_BASE/$1" -qAtX -c "SELECT COUNT(*) FROM ${2:-items}"; }
+
+# ---------------------------------------------------------------- the generated schema
+
+# The fields of the generated table, and a user's CSV of it: no ids, the timestamps given.
+GEN_FIELDS="email:string name:string age:integer score:float active:boolean"
+GEN_COLUMNS="email,name,age,score,active,inserted_at,updated_at"
+
+make_gen_csv() {
+    awk -v n="$ROWS" -v cols="$GEN_COLUMNS" 'BEGIN {
+        print cols
+        for (i = 1; i <= n; i++)
+            printf "user%d@example.com,\"Name %d, Jr\",%d,%.2f,%s,2026-01-%02dT%02d:%02d:00Z,2026-02-%02dT%02d:%02d:00Z\n",
+                i, i, 18 + i % 70, (i % 1000) / 7, (i % 2 ? "true" : "false"),
+                1 + i % 28, i % 24, i % 60, 1 + i % 28, i % 24, i % 60
+    }' >"$WORK/users.csv"
+}
+
+# gen_app DIR ADAPTER URL: an app made by `axgen new`, its users table written by
+# `axgen gen schema` and migrated.
+gen_app() {
+    rm -rf "$1"
+    axgen new bench --path "$1" --database "$2" -q
+    rm -f "$1/.env"
+    printf '[app]\nname = "bench"\n\n[database]\nadapter = "%s"\nurl = "%s"\n' "$2" "$3" >"$1/axgen.toml"
+    # shellcheck disable=SC2086
+    (cd "$1" && axgen gen schema Accounts.User users $GEN_FIELDS -q && axgen db create && axgen migrate) >/dev/null
+}
+
+sqlite_gen_setup() { gen_app "$WORK/g1" sqlite "sqlite:bench.db"; }
+sqlite_gen_seed() { (cd "$WORK/g1" && axgen seed "$WORK/users.csv"); }
+
+# sqlite3 cannot name the columns it imports, so it gets the generated table's columns
+# without the id (its cheapest way to load these rows; axgen also fills the AUTOINCREMENT id).
+sqlite_gen_import_setup() {
+    rm -f "$WORK/gimport.db"
+    sqlite3 "$WORK/gimport.db" "$(sqlite3 "$WORK/g1/bench.db" "SELECT sql FROM sqlite_master WHERE name = 'users'" |
+        sed -e '/^ *id INTEGER/d')"
+}
+sqlite_gen_import() { sqlite3 "$WORK/gimport.db" ".import --csv --skip 1 $WORK/users.csv users"; }
+
+pg_gen_setup() {
+    pg -c "DROP DATABASE IF EXISTS axgen_bench_gseed"
+    gen_app "$WORK/g2" postgres "$PG_BASE/axgen_bench_gseed"
+}
+pg_gen_seed() { (cd "$WORK/g2" && axgen seed "$WORK/users.csv"); }
+
+pg_gen_copy_setup() {
+    pg -c "DROP DATABASE IF EXISTS axgen_bench_gcopy"
+    gen_app "$WORK/g3" postgres "$PG_BASE/axgen_bench_gcopy"
+}
+pg_gen_copy() {
+    psql "$PG_BASE/axgen_bench_gcopy" -qX -v ON_ERROR_STOP=1 \
+        -c "\\copy users ($GEN_COLUMNS) FROM '$WORK/users.csv' WITH (FORMAT csv, HEADER true)"
+}
 
 # ---------------------------------------------------------------- migrations
 
@@ -202,13 +261,41 @@ ratio() {
     }'
 }
 
+# report_seeding: the seeding figures, headline first (the generated schema).
+report_seeding() {
+    echo "axgen db benchmark: $ROWS CSV rows (best of $RUNS runs)"
+    echo "$(nproc) cores; $(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /'); $(psql -qAtX "$PG_URL" -c 'SHOW server_version' | sed 's/^/PostgreSQL /')"
+    echo
+    echo "Seeding $ROWS CSV rows into the table \`axgen gen schema\` writes ($GEN_COLUMNS; no ids)"
+    row "SQLite  axgen seed" "$g_axgen" "$ROWS"
+    row "SQLite  sqlite3 .import" "$g_import" "$ROWS"
+    ratio "SQLite  axgen vs sqlite3 .import" "$g_import" "$g_axgen" 1.2
+    row "PostgreSQL  axgen seed (COPY)" "$gp_axgen" "$ROWS"
+    row "PostgreSQL  psql \\copy" "$gp_copy" "$ROWS"
+    ratio "PostgreSQL  axgen vs psql \\copy" "$gp_copy" "$gp_axgen" 1.1
+    echo
+    echo "Seeding $ROWS CSV rows into a hand-written table (7 columns, ids given, no timestamps to fill)"
+    row "SQLite  axgen seed" "$s_axgen" "$ROWS"
+    row "SQLite  sqlite3 .import" "$s_import" "$ROWS"
+    ratio "SQLite  axgen vs sqlite3 .import" "$s_import" "$s_axgen" 1.0
+    row "PostgreSQL  axgen seed (COPY)" "$p_axgen" "$ROWS"
+    row "PostgreSQL  psql \\copy" "$p_copy" "$ROWS"
+    ratio "PostgreSQL  axgen vs psql \\copy" "$p_copy" "$p_axgen" 0.8
+}
+
 main() {
     ensure_tools
     make_csv
+    make_gen_csv
     make_migrations
     say "timing"
 
-    local s_axgen s_import p_axgen p_copy
+    read -r g_axgen g_import <<<"$(pair sqlite_gen_setup sqlite_gen_seed sqlite_gen_import_setup sqlite_gen_import)"
+    [ "$(count_sqlite "$WORK/g1/bench.db" users)" = "$ROWS" ] || { say "axgen seeded a wrong number of rows"; exit 1; }
+    [ "$(count_sqlite "$WORK/gimport.db" users)" = "$ROWS" ] || { say "sqlite3 imported a wrong number of rows"; exit 1; }
+    read -r gp_axgen gp_copy <<<"$(pair pg_gen_setup pg_gen_seed pg_gen_copy_setup pg_gen_copy)"
+    [ "$(count_pg axgen_bench_gseed users)" = "$ROWS" ] || { say "axgen seeded a wrong number of rows"; exit 1; }
+    [ "$(count_pg axgen_bench_gcopy users)" = "$ROWS" ] || { say "psql copied a wrong number of rows"; exit 1; }
     read -r s_axgen s_import <<<"$(pair sqlite_axgen_setup sqlite_axgen_seed sqlite_import_setup sqlite_import)"
     [ "$(count_sqlite "$WORK/s1/bench.db")" = "$ROWS" ] || { say "axgen seeded a wrong number of rows"; exit 1; }
     [ "$(count_sqlite "$WORK/import.db")" = "$ROWS" ] || { say "sqlite3 imported a wrong number of rows"; exit 1; }
@@ -216,22 +303,18 @@ main() {
     [ "$(count_pg axgen_bench_seed)" = "$ROWS" ] || { say "axgen seeded a wrong number of rows"; exit 1; }
     [ "$(count_pg axgen_bench_copy)" = "$ROWS" ] || { say "psql copied a wrong number of rows"; exit 1; }
 
+    if [ "$MIGRATIONS" -eq 0 ]; then
+        report_seeding
+        return
+    fi
     local sqlite_m pg_m
     sqlite_m=$(migration_figures sqlite "sqlite:migrate.db" "sqlite://$WORK/sqlx.db")
     pg_m=$(migration_figures postgres "$PG_BASE/axgen_bench_migrate" "$PG_BASE/axgen_bench_sqlx")
     read -r sau sad ssu ssd <<<"$sqlite_m"
     read -r pau pad psu psd <<<"$pg_m"
 
-    echo "axgen db benchmark: $ROWS CSV rows (best of $RUNS runs), $MIGRATIONS migrations (best of $MIGRATION_RUNS runs)"
-    echo "$(nproc) cores; $(sqlite3 --version | cut -d' ' -f1-2 | sed 's/^/sqlite3 /'); $(psql -qAtX "$PG_URL" -c 'SHOW server_version' | sed 's/^/PostgreSQL /'); $("$TOOLS/bin/sqlx" --version)"
-    echo
-    echo "Seeding $ROWS CSV rows (7 columns)"
-    row "SQLite  axgen seed" "$s_axgen" "$ROWS"
-    row "SQLite  sqlite3 .import" "$s_import" "$ROWS"
-    ratio "SQLite  axgen vs sqlite3 .import" "$s_import" "$s_axgen" 1.0
-    row "PostgreSQL  axgen seed (COPY)" "$p_axgen" "$ROWS"
-    row "PostgreSQL  psql \\copy" "$p_copy" "$ROWS"
-    ratio "PostgreSQL  axgen vs psql \\copy" "$p_copy" "$p_axgen" 0.8
+    report_seeding
+    echo "sqlx-cli: $("$TOOLS/bin/sqlx" --version); $MIGRATIONS migrations best of $MIGRATION_RUNS runs"
     echo
     echo "$MIGRATIONS migrations (CREATE TABLE + CREATE INDEX each)"
     row "SQLite  axgen migrate" "$sau"

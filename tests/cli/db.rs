@@ -222,7 +222,7 @@ fn blog_sql(engine: Engine) -> (&'static str, &'static str, &'static str, &'stat
             "CREATE TABLE posts (id INTEGER PRIMARY KEY, \
              user_id INTEGER NOT NULL REFERENCES users (id), title TEXT NOT NULL, \
              status TEXT NOT NULL CHECK (status IN ('draft', 'published')), \
-             views INTEGER NOT NULL DEFAULT 0, published INTEGER NOT NULL DEFAULT 0, \
+             views INTEGER NOT NULL DEFAULT 0, published BOOLEAN NOT NULL DEFAULT 0, \
              inserted_at TEXT NOT NULL, updated_at TEXT NOT NULL);\n\
              CREATE INDEX posts_user_id_index ON posts (user_id);\n",
             "ALTER TABLE posts ADD COLUMN slug TEXT;\n\
@@ -1113,9 +1113,13 @@ fn seed_formats(engine: Engine) {
     let run = app.axgen(&["seed"]);
     run.assert_code(0);
     assert!(
-        run.stdout.contains(
-            "== Seeding users from seeds/01_users.csv\n== Inserted 2 rows into users in "
-        ),
+        run.stdout
+            .contains("== Seeding users from seeds/01_users.csv\n== Seeding posts from "),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stdout.contains("== Inserted 2 rows into users in "),
         "{}",
         run.transcript()
     );
@@ -1123,9 +1127,11 @@ fn seed_formats(engine: Engine) {
         run.stdout
             .contains("== Seeding posts from seeds/02_posts.json\n")
     );
+    assert!(run.stdout.contains("== Running seeds/04_more_users.sql\n"));
     assert!(
+        run.stdout.contains("== Ran seeds/04_more_users.sql in "),
+        "{}",
         run.stdout
-            .contains("== Running seeds/04_more_users.sql\n== Ran seeds/04_more_users.sql in ")
     );
     assert!(run.stdout.contains("Seeded 6 rows in "), "{}", run.stdout);
     assert!(
@@ -1203,7 +1209,7 @@ fn bad_rows(engine: Engine) {
         "email,name\nf@example.com,F\nf@example.com,F again\n",
     );
     let run = app.axgen(&["seed", "good/users.csv", "dup/users.csv"]);
-    run.assert_code(1);
+    run.assert_code(2);
     assert!(
         run.stderr.contains("error: dup/users.csv"),
         "{}",
@@ -1283,8 +1289,9 @@ fn fake_rows(engine: Engine) {
     let run = app.axgen(&["seed", "--fake", "users=20", "--fake", "posts=300"]);
     run.assert_code(0);
     assert!(
-        run.stdout
-            .contains("== Faking 20 rows into users\n== Inserted 20 rows into users in "),
+        run.stdout.contains(
+            "== Faking 20 rows into users\n== Faking 300 rows into posts\n== Inserted 20 rows into users in "
+        ),
         "{}",
         run.stdout
     );
@@ -1327,6 +1334,380 @@ fn fake_rows(engine: Engine) {
 #[case::mysql(Engine::Mysql)]
 fn fake_rows_fill_foreign_and_unique_keys(#[case] engine: Engine) {
     fake_rows(engine);
+}
+
+/// An app made by `axgen new`, with the tables `gen schema` writes for each of `schemas`,
+/// created and migrated: the seed loader reads their Rust types from the schema modules.
+fn generated(engine: Engine, schemas: &[&str]) -> Option<App> {
+    let app = App::new(engine)?;
+    let config_path = app.path().join("axgen.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::remove_file(&config_path).unwrap();
+    let adapter = match engine {
+        Engine::Sqlite => "sqlite",
+        Engine::Postgres => "postgres",
+        Engine::Mysql => "mysql",
+    };
+    app.axgen(&["new", "blog", "--path", ".", "--database", adapter, "-q"])
+        .assert_code(0);
+    std::fs::write(&config_path, config).unwrap();
+    // The test's database, not the one `new` put in .env.
+    let _ = std::fs::remove_file(app.path().join(".env"));
+    for schema in schemas {
+        let mut args = vec!["gen", "schema", "-q"];
+        args.extend(schema.split_whitespace());
+        app.axgen(&args).assert_code(0);
+    }
+    app.axgen(&["db", "create"]).assert_code(0);
+    app.axgen(&["migrate"]).assert_code(0);
+    Some(app)
+}
+
+/// Asserts that `run` failed with exit 2 on `message`, said nothing was kept and printed no
+/// `== Inserted` line.
+fn refused(run: &Run, message: &str) {
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains(message),
+        "{message}\n{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr
+            .contains("nothing was seeded (the whole run was rolled back)"),
+        "{}",
+        run.transcript()
+    );
+    assert!(!run.stdout.contains("== Inserted"), "{}", run.transcript());
+}
+
+fn unterminated_quotes(engine: Engine) {
+    let Some(app) = App::migrated(engine) else {
+        return;
+    };
+    app.write(
+        "mid/users.csv",
+        "email,name,age\na@example.com,\"Bob\nc@example.com,Cy,3\nd@example.com,\"Dee\",4\n",
+    );
+    let run = app.axgen(&["seed", "mid/users.csv"]);
+    refused(
+        &run,
+        "mid/users.csv:2: a quoted value opens here and is never closed (the quote on line 4 does not end a field)",
+    );
+    assert!(!run.stderr.contains("the row has"), "{}", run.stderr);
+    app.write(
+        "end/users.csv",
+        "email,name,age\na@example.com,A,1\nb@example.com,\"Bob\nc@example.com,Cy,3\n",
+    );
+    refused(
+        &app.axgen(&["seed", "end/users.csv"]),
+        "end/users.csv:3: a quoted value opens here and is never closed (the file ends inside it)",
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users"), "0");
+    // A quoted value may still hold quotes, commas and line breaks.
+    app.write(
+        "good/users.csv",
+        "email,name,age\r\n\"a@example.com\",\"Ann \"\"A\"\", the\r\nfirst\",1\r\n",
+    );
+    app.axgen(&["seed", "good/users.csv"]).assert_code(0);
+    assert_eq!(
+        app.scalar("SELECT name FROM users"),
+        "Ann \"A\", the\r\nfirst"
+    );
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn an_unterminated_csv_quote_is_an_error_at_its_line(#[case] engine: Engine) {
+    unterminated_quotes(engine);
+}
+
+const PRODUCTS: &str = "Shop.Product products name:string qty:integer big:bigint \
+    price:decimal active:boolean born:date at:time seen:naive_datetime token:uuid \
+    status:enum:draft:published";
+const PRODUCT_HEADER: &str = "name,qty,big,price,active,born,at,seen,token,status,inserted_at";
+const PRODUCT_ROW: [&str; 11] = [
+    "Lamp",
+    "7",
+    "99999999999",
+    "+07.50",
+    "yes",
+    "2026-02-28",
+    "14:00",
+    "2026-02-28 03:04:05",
+    "A0EEBC999C0B4EF8BB6D6BB9BD380A11",
+    "draft",
+    "2026-01-02T03:04:05Z",
+];
+
+fn typed_values(engine: Engine) {
+    let Some(app) = generated(engine, &[PRODUCTS]) else {
+        return;
+    };
+    let bad = [
+        (
+            1,
+            "99999999999",
+            "qty: 99999999999 is out of range (-2147483648 to 2147483647)",
+        ),
+        (2, "1.5", "big: \"1.5\" is not an integer"),
+        (3, "abc", "price: \"abc\" is not a decimal number"),
+        (3, "1e5", "price: \"1e5\" is not a decimal number"),
+        (4, "maybe", "active: \"maybe\" is not a boolean"),
+        (5, "2026-02-30", "born: \"2026-02-30\" is not a date"),
+        (6, "25:00", "at: \"25:00\" is not a time"),
+        (7, "bogus", "seen: \"bogus\" is not a timestamp"),
+        (8, "not-a-uuid", "token: \"not-a-uuid\" is not a UUID"),
+        (
+            9,
+            "gone",
+            "status: \"gone\" is not one of: draft, published",
+        ),
+        (10, "bogus", "inserted_at: \"bogus\" is not a timestamp"),
+    ];
+    for (column, value, message) in bad {
+        let mut row = PRODUCT_ROW;
+        row[column] = value;
+        app.write(
+            "bad/products.csv",
+            &format!(
+                "{PRODUCT_HEADER}\n{}\n{}\n",
+                PRODUCT_ROW.join(","),
+                row.join(",")
+            ),
+        );
+        let run = app.axgen(&["seed", "bad/products.csv"]);
+        refused(&run, &format!("error: bad/products.csv:3: {message}"));
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM products"), "0");
+    }
+    app.write(
+        "good/products.csv",
+        &format!("{PRODUCT_HEADER}\n{}\n", PRODUCT_ROW.join(",")),
+    );
+    app.axgen(&["seed", "good/products.csv"]).assert_code(0);
+    let text = |column: &str| match engine {
+        Engine::Postgres => format!("{column}::text"),
+        _ => format!("CAST({column} AS CHAR)"),
+    };
+    let row = app.query(&format!(
+        "SELECT {}, {}, {} FROM products",
+        text("price"),
+        text("token"),
+        text("big")
+    ));
+    // MySQL's DECIMAL(20,6) keeps six places.
+    let price = if engine == Engine::Mysql {
+        "7.500000"
+    } else {
+        "7.50"
+    };
+    assert_eq!(
+        row[0],
+        [price, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "99999999999"]
+    );
+    if engine == Engine::Sqlite {
+        // As the app writes them: sqlx's encoding of bool, DateTime<Utc> and NaiveDateTime.
+        let stored = app.query("SELECT active, at, inserted_at, updated_at, seen FROM products");
+        assert_eq!(
+            stored[0][..3],
+            ["1", "14:00:00", "2026-01-02T03:04:05+00:00"]
+        );
+        assert!(stored[0][3].ends_with("+00:00"), "{:?}", stored[0]);
+        assert_eq!(stored[0][4], "2026-02-28 03:04:05");
+    }
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn values_are_checked_against_the_generated_rust_types(#[case] engine: Engine) {
+    typed_values(engine);
+}
+
+fn json_types(engine: Engine) {
+    let Some(app) = generated(
+        engine,
+        &["Shop.Item items title:string meta:map tags:array:integer active:boolean qty:integer"],
+    ) else {
+        return;
+    };
+    let item = |key: &str, value: &str| {
+        let fields = [
+            ("title", r#""T""#),
+            ("meta", r#"{"first": "Ann"}"#),
+            ("tags", "[1, 2]"),
+            ("active", "true"),
+            ("qty", "3"),
+        ];
+        let fields: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\": {}", if *k == key { value } else { v }))
+            .collect();
+        format!("{{{}}}", fields.join(", "))
+    };
+    let good = item("", "");
+    let bad = [
+        (
+            "title",
+            r#"{"first": "Ann"}"#,
+            "title: expected a JSON string, found an object",
+        ),
+        ("title", "true", "title: expected a JSON string, found true"),
+        (
+            "title",
+            "5",
+            "title: expected a JSON string, found the number 5",
+        ),
+        (
+            "title",
+            r#""a", "title": "b""#,
+            "title: the key is given twice in one object",
+        ),
+        (
+            "qty",
+            r#""3""#,
+            "qty: expected an integer (a JSON number), found the string \"3\"",
+        ),
+        ("qty", "1.5", "qty: 1.5 is not an integer"),
+        (
+            "active",
+            r#""true""#,
+            "active: expected true or false, found the string \"true\"",
+        ),
+        (
+            "active",
+            "1",
+            "active: expected true or false, found the number 1",
+        ),
+        (
+            "meta",
+            r#"{"a": 1, "a": 2}"#,
+            "a: the key is given twice in one object",
+        ),
+        (
+            "tags",
+            r#"["x"]"#,
+            "tags: item 1: expected an integer (a JSON number), found the string \"x\"",
+        ),
+        (
+            "tags",
+            r#""[1]""#,
+            "tags: expected a JSON array, found the string \"[1]\"",
+        ),
+    ];
+    for (key, value, message) in bad {
+        let row = item(key, value);
+        app.write("bad/items.json", &format!("[\n  {good},\n  {row}\n]\n"));
+        let run = app.axgen(&["seed", "bad/items.json"]);
+        refused(&run, &format!("error: bad/items.json:3: {message}"));
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM items"), "0");
+    app.write("good/items.json", &format!("[\n  {good}\n]\n"));
+    app.axgen(&["seed", "good/items.json"]).assert_code(0);
+    let text = |column: &str| match engine {
+        Engine::Postgres => format!("{column}::text"),
+        _ => format!("CAST({column} AS CHAR)"),
+    };
+    let row = app.query(&format!(
+        "SELECT {}, {}, {} FROM items",
+        text("meta"),
+        text("tags"),
+        text("active")
+    ));
+    let (tags, active) = match engine {
+        Engine::Postgres => ("{1,2}", "true"),
+        _ => ("[1,2]", "1"),
+    };
+    // PostgreSQL's JSONB and MySQL's JSON print spaces; SQLite and MariaDB keep the app's JSON.
+    let row: Vec<String> = row[0].iter().map(|cell| cell.replace(' ', "")).collect();
+    assert_eq!(row, [r#"{"first":"Ann"}"#, tags, active]);
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn json_values_must_have_the_columns_json_type(#[case] engine: Engine) {
+    json_types(engine);
+}
+
+fn seed_errors(engine: Engine) {
+    let Some(app) = App::migrated(engine) else {
+        return;
+    };
+    // CRLF line ends: the bad value is on line 4.
+    app.write(
+        "crlf/users.csv",
+        "email,name,age\r\na@example.com,A,1\r\nb@example.com,B,2\r\nc@example.com,C,x\r\n",
+    );
+    refused(
+        &app.axgen(&["seed", "crlf/users.csv"]),
+        "error: crlf/users.csv:4: age: \"x\" is not an integer",
+    );
+    // A unique value repeated on line 501, in the middle of a batch, after a good file.
+    app.write("good/users.csv", "email,name\nfirst@example.com,F\n");
+    let mut many = String::from("email,name,age\n");
+    for i in 1..=1000 {
+        let n = if i == 500 { 7 } else { i };
+        many.push_str(&format!("u{n}@example.com,User {i},{i}\n"));
+    }
+    app.write("dup/users.csv", &many);
+    let run = app.axgen(&["seed", "good/users.csv", "dup/users.csv"]);
+    refused(
+        &run,
+        "error: dup/users.csv:501: email: \"u7@example.com\" is already taken (the column is unique)",
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users"), "0");
+    // A foreign key to no row.
+    app.write("users.csv", "id,email,name\n1,a@example.com,A\n");
+    app.write(
+        "orphan/posts.csv",
+        "user_id,title,status\n1,Fine,draft\n99,Orphan,draft\n",
+    );
+    let run = app.axgen(&["seed", "users.csv", "orphan/posts.csv"]);
+    refused(
+        &run,
+        "error: orphan/posts.csv:3: user_id: 99 is not the id of any row of users",
+    );
+    // A CHECK constraint the catalog cannot turn into a list of values.
+    let check = match engine {
+        Engine::Sqlite => {
+            "CREATE TABLE scores (id INTEGER PRIMARY KEY, points INTEGER NOT NULL CHECK (points >= 0));"
+        }
+        Engine::Postgres => {
+            "CREATE TABLE scores (id BIGSERIAL PRIMARY KEY, points INTEGER NOT NULL CHECK (points >= 0));"
+        }
+        Engine::Mysql => {
+            "CREATE TABLE scores (id BIGINT AUTO_INCREMENT PRIMARY KEY, points INT NOT NULL CHECK (points >= 0));"
+        }
+    };
+    app.migration(V3 + 1, "create_scores", check, Some("DROP TABLE scores;"));
+    app.axgen(&["migrate"]).assert_code(0);
+    app.write("scores.csv", "points\n3\n-1\n");
+    refused(
+        &app.axgen(&["seed", "scores.csv"]),
+        "error: scores.csv:3: points: -1 breaks a CHECK constraint",
+    );
+    // An empty file is not a file of zero rows.
+    app.write("empty/users.csv", "");
+    refused(
+        &app.axgen(&["seed", "empty/users.csv"]),
+        "error: empty/users.csv: the file is empty",
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users"), "0");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM posts"), "0");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM scores"), "0");
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn seed_errors_name_the_line_column_and_value_and_keep_nothing(#[case] engine: Engine) {
+    seed_errors(engine);
 }
 
 /// `axgen migrate` killed in the middle of a migration: every migration is either applied and

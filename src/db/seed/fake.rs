@@ -221,7 +221,7 @@ fn make_by_kind(column: &Column) -> Make {
         Kind::DateTimeTz => Make::DateTime { tz: true },
         Kind::Uuid => Make::Uuid,
         Kind::Json => Make::Json,
-        Kind::Array => Make::Array,
+        Kind::Array(_) => Make::Array,
         Kind::Bytes => Make::Bytes,
         Kind::Text { .. } | Kind::Other if name.ends_with("_at") => Make::DateTime { tz: false },
         Kind::Text { .. } | Kind::Other if name.ends_with("_on") || name.ends_with("date") => {
@@ -425,6 +425,12 @@ fn suffixed(base: &str, style: Style, n: u64, max: Option<usize>) -> String {
 fn make(make: &Make, rng: &mut ThreadRng, adapter: Adapter) -> Value {
     match make {
         Make::Bool if adapter == Adapter::Sqlite => Value::Int(i64::from(rng.random_bool(0.5))),
+        // An empty array: PostgreSQL's literal, the app's JSON elsewhere.
+        Make::Array if adapter != Adapter::Postgres => Value::Text("[]".to_string()),
+        Make::DateTime { tz: true } if adapter == Adapter::Sqlite => match make_plain(make, rng) {
+            Value::Text(at) => Value::Text(at.replace('Z', "+00:00")),
+            other => other,
+        },
         other => make_plain(other, rng),
     }
 }

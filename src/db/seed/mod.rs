@@ -1,6 +1,8 @@
 //! `axgen seed`: runs every file in `seeds/` in name order (or the files named) and `--fake`
 //! requests, all in one transaction: `.sql` scripts, and `<table>.csv|json|toml` data files whose
-//! values are converted by the column types the catalog gives. A bad row stops everything.
+//! values are checked against the Rust types the app reads the columns with (the catalog's types,
+//! narrowed by the app's schema modules). A bad row stops everything and nothing is kept; what
+//! was inserted is reported only once the transaction has committed.
 
 mod catalog;
 mod fake;
@@ -8,6 +10,7 @@ mod sink;
 mod source;
 mod value;
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,13 +19,14 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use self::catalog::Table;
-use self::sink::{Batch, Sink, db_message};
+use self::sink::{Batch, Refused, Sink, Unplaced, db_message};
 use self::value::{Column, Kind, Raw, Value};
 use super::App;
 use super::conn::{Conn, Db, Tx, quote_ident};
 use crate::cli::{Adapter, SeedArgs};
 use crate::error::UsageError;
 use crate::output::Printer;
+use crate::spec::Resource;
 
 /// The folder of seed files inside an app.
 pub const DIR: &str = "seeds";
@@ -73,32 +77,67 @@ pub async fn run(app: &App, args: &SeedArgs, printer: &Printer) -> Result<()> {
         printer.line(&format!("Nothing to seed: no seed files in {DIR}/."));
         return Ok(());
     }
+    // The generated app's own record of its tables: which Rust type reads each column.
+    let specs = crate::generators::schema::recorded_resources(&app.root, app.database.adapter())
+        .unwrap_or_default();
     let mut conn = app.database.connect().await?;
-    let result = seed_all(&mut conn, &files, &fakes, printer).await;
+    let seeds = Seeds {
+        specs: &specs,
+        printer,
+    };
+    let result = seed_all(&mut conn, &files, &fakes, &seeds).await;
     conn.close().await;
-    result
+    result.map_err(nothing_kept)
+}
+
+/// What every seed step needs: the app's tables as generated, and where to print.
+struct Seeds<'a> {
+    specs: &'a BTreeMap<String, Resource>,
+    printer: &'a Printer,
+}
+
+/// A failed run says that nothing of it was kept (the transaction rolled back), keeping its
+/// exit code and hint.
+fn nothing_kept(err: anyhow::Error) -> anyhow::Error {
+    const KEPT: &str = "; nothing was seeded (the whole run was rolled back)";
+    match err.downcast_ref::<UsageError>() {
+        Some(usage) => {
+            let mut usage = usage.clone();
+            usage.message.push_str(KEPT);
+            usage.into()
+        }
+        None => anyhow::anyhow!("{err:#}{KEPT}"),
+    }
 }
 
 async fn seed_all(
     conn: &mut Conn,
     files: &[SeedFile],
     fakes: &[FakeRequest],
-    printer: &Printer,
+    seeds: &Seeds<'_>,
 ) -> Result<()> {
+    let printer = seeds.printer;
     let started = Instant::now();
     let mut tx = conn.begin().await.map_err(|err| {
         anyhow::anyhow!("could not start the seed transaction: {}", db_message(&err))
     })?;
-    let mut total = 0;
+    let (mut total, mut done) = (0, Vec::new());
     for file in files {
-        total += seed_file(&mut tx, file, printer).await?;
+        let (rows, line) = seed_file(&mut tx, file, seeds).await?;
+        total += rows;
+        done.push(line);
     }
     for request in fakes {
-        total += seed_fake(&mut tx, request, printer).await?;
+        let (rows, line) = seed_fake(&mut tx, request, seeds).await?;
+        total += rows;
+        done.push(line);
     }
     tx.commit()
         .await
         .map_err(|err| anyhow::anyhow!("could not commit the seeds: {}", db_message(&err)))?;
+    for line in done {
+        printer.line(&line);
+    }
     printer.line(&format!(
         "Seeded {total} row{} in {}.",
         if total == 1 { "" } else { "s" },
@@ -199,7 +238,9 @@ fn table_name(stem: &str) -> String {
     }
 }
 
-async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<u64> {
+/// Seeds one file: its row count, and the line to print once the run has committed.
+async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, seeds: &Seeds<'_>) -> Result<(u64, String)> {
+    let printer = seeds.printer;
     if file.format == Format::Sql {
         return run_script(tx, file, printer).await;
     }
@@ -207,7 +248,7 @@ async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Resul
         "name the file after its table (e.g. {DIR}/{}.csv)",
         file.table
     );
-    let table = read_table(&mut tx.db(), &file.table, &file.label, &fix).await?;
+    let table = read_table(&mut tx.db(), &file.table, &file.label, &fix, seeds).await?;
     printer.line(&format!("== Seeding {} from {}", table.name, file.label));
     let started = Instant::now();
     let (rows, written) = match file.format {
@@ -215,19 +256,18 @@ async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Resul
         _ => load_records(tx, &table, file).await?,
     };
     fix_sequences(&mut tx.db(), &table, &written).await?;
-    inserted(printer, rows, &table.name, started);
-    Ok(rows)
+    Ok((rows, inserted(rows, &table.name, started)))
 }
 
-fn inserted(printer: &Printer, rows: u64, table: &str, started: Instant) {
-    printer.line(&format!(
+fn inserted(rows: u64, table: &str, started: Instant) -> String {
+    format!(
         "== Inserted {rows} row{} into {table} in {}",
         if rows == 1 { "" } else { "s" },
         super::duration(started.elapsed())
-    ));
+    )
 }
 
-async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<u64> {
+async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Result<(u64, String)> {
     let sql = std::fs::read_to_string(&file.path)
         .with_context(|| format!("reading {}", file.path.display()))?;
     printer.line(&format!("== Running {}", file.label));
@@ -237,24 +277,35 @@ async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Resu
         .execute_script(&sql)
         .await
         .map_err(|err| anyhow::anyhow!("{}: {}", file.label, db_message(&err)))?;
-    printer.line(&format!(
+    let done = format!(
         "== Ran {} in {}",
         file.label,
         super::duration(started.elapsed())
-    ));
-    Ok(rows)
+    );
+    Ok((rows, done))
 }
 
-/// The table a data file or fake fills; `fix` says how to name another one.
-async fn read_table(db: &mut Db<'_>, name: &str, label: &str, fix: &str) -> Result<Table> {
+/// The table a data file or fake fills, its columns narrowed to the app's Rust types when
+/// axgen generated it; `fix` says how to name another one.
+async fn read_table(
+    db: &mut Db<'_>,
+    name: &str,
+    label: &str,
+    fix: &str,
+    seeds: &Seeds<'_>,
+) -> Result<Table> {
     let table = catalog::read(db, name)
         .await
         .map_err(|err| anyhow::anyhow!("{label}: reading table {name}: {}", db_message(&err)))?;
-    table.ok_or_else(|| {
+    let mut table = table.ok_or_else(|| -> anyhow::Error {
         UsageError::new(format!("{label}: the table {name} does not exist"))
             .with_hint(format!("run `axgen migrate` first, or {fix}"))
             .into()
-    })
+    })?;
+    if let Some(resource) = seeds.specs.get(name) {
+        catalog::apply_resource(&mut table, resource);
+    }
+    Ok(table)
 }
 
 /// How a file's columns map onto the table: the given ones, then timestamps filled with now.
@@ -304,7 +355,7 @@ impl<'t> Plan<'t> {
                 ));
             }
             columns.push(column);
-            fill.push(value::now(&column.kind));
+            fill.push(value::now(&column.kind, adapter));
         }
         Ok(Plan {
             columns,
@@ -369,23 +420,40 @@ async fn load_csv<'t>(
     printer: &Printer,
 ) -> Result<(u64, Vec<&'t Column>)> {
     let label = &file.label;
-    let mut reader = csv::ReaderBuilder::new()
-        .from_path(&file.path)
+    let opened = std::fs::File::open(&file.path)
         .with_context(|| format!("reading {}", file.path.display()))?;
+    let lines = Lines::of(&file.path);
+    let mut reader = csv::ReaderBuilder::new()
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(source::Quotes::new(opened));
     let names: Vec<String> = reader
         .headers()
-        .map_err(|err| csv_error(label, &err))?
+        .map_err(|err| csv_error(file, lines, &err))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
+    if names.iter().all(String::is_empty) {
+        return Err(UsageError::new(format!(
+            "{label}: the file is empty; a CSV seed starts with a header line naming its columns"
+        ))
+        .with_hint(format!(
+            "e.g. a first line such as: {}",
+            header_example(table)
+        ))
+        .into());
+    }
     let plan = Plan::new(table, &names, label, 1, db.adapter())?;
     let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
     let progress = Progress::new(printer, size, label, BAR_FROM);
     let sink = Sink::open(db, &table.name, &plan.columns, label.clone()).await?;
+    let first = reader.position().clone();
     let mut rows = CsvRows {
         reader,
         record: csv::StringRecord::new(),
         plan: &plan,
+        file,
+        lines,
+        first,
         row: Vec::with_capacity(plan.columns.len()),
     };
     let count = pump(sink, &mut rows, &progress).await?;
@@ -398,6 +466,47 @@ trait Rows {
     fn fill(&mut self, batch: &mut Batch) -> Result<()>;
     /// How far along it is, in its progress bar's unit.
     fn position(&self) -> u64;
+    /// Reads up to `count` rows again from `start` (or the first row), giving each with its
+    /// line to `each` until it returns true; false when the source cannot be read again.
+    fn replay_each(
+        &self,
+        start: Option<&csv::Position>,
+        count: usize,
+        each: &mut dyn FnMut(u64, Vec<Value>) -> bool,
+    ) -> Result<bool> {
+        let _ = (start, count, each);
+        Ok(false)
+    }
+}
+
+/// A row read again: its line and values.
+type Replayed = (u64, Vec<Value>);
+
+/// The `count` rows from `start` again, when the source can give them.
+fn replay(rows: &impl Rows, start: &csv::Position, count: usize) -> Result<Option<Vec<Replayed>>> {
+    let mut again = Vec::with_capacity(count);
+    let replayed = rows.replay_each(Some(start), count, &mut |line, row| {
+        again.push((line, row));
+        false
+    })?;
+    Ok(replayed.then_some(again))
+}
+
+/// Finds the row of a constraint error from a COPY: the row on the line PostgreSQL names, or
+/// (a foreign key checked at the end) the first whose column holds the value it names.
+fn place(rows: &impl Rows, unplaced: &Unplaced) -> Result<anyhow::Error> {
+    let mut found = None;
+    rows.replay_each(None, usize::MAX, &mut |line, row| {
+        let hit = unplaced.is(line, &row);
+        if hit {
+            found = Some((line, row));
+        }
+        hit
+    })?;
+    Ok(match found {
+        Some((line, row)) => unplaced.at(line, &row),
+        None => unplaced.unplaced(),
+    })
 }
 
 /// Writes every row of `rows`, filling the next batch while the database writes the last one.
@@ -407,7 +516,13 @@ async fn pump(sink: Sink<'_>, rows: &mut impl Rows, progress: &Progress) -> Resu
     let pumped = pump_batches(&mut sink, rows, progress).await;
     progress.finish();
     match pumped {
-        Ok(()) => sink.finish().await,
+        Ok(()) => match sink.finish().await {
+            Err(err) => match err.downcast_ref::<Unplaced>() {
+                Some(unplaced) => Err(place(rows, unplaced)?),
+                None => Err(err),
+            },
+            done => done,
+        },
         Err(err) => {
             sink.abort("the seed run stopped").await;
             Err(err)
@@ -425,25 +540,88 @@ async fn pump_batches(
     while !next.is_empty() {
         let current = std::mem::replace(&mut next, sink.batch());
         let (written, filled) = tokio::join!(sink.write(current), async { rows.fill(&mut next) });
-        written?;
+        if let Err(err) = written {
+            return Err(match err.downcast_ref::<Refused>() {
+                Some(refused) => {
+                    let again = replay(rows, &refused.start, refused.rows)?;
+                    sink.explain(refused, again).await
+                }
+                None => err,
+            });
+        }
         filled?;
         progress.set(rows.position());
     }
     Ok(())
 }
 
+/// Bytes the CSV reader reads at once.
+const CSV_BUFFER: usize = 1 << 16;
+
+/// The columns a CSV header would name for `table`, for the hint about an empty file.
+fn header_example(table: &Table) -> String {
+    let names: Vec<&str> = table
+        .columns
+        .iter()
+        .filter(|c| !c.auto && !c.generated)
+        .map(|c| c.name.as_str())
+        .collect();
+    names.join(",")
+}
+
 /// The rows of a CSV file, converted by the plan.
-struct CsvRows<'p, 't> {
-    reader: csv::Reader<std::fs::File>,
+struct CsvRows<'p, 't, 'f> {
+    reader: csv::Reader<source::Quotes<std::fs::File>>,
     record: csv::StringRecord,
     plan: &'p Plan<'t>,
+    file: &'f SeedFile,
+    lines: Lines,
+    /// Where the first row starts.
+    first: csv::Position,
     row: Vec<Value>,
 }
 
-impl Rows for CsvRows<'_, '_> {
+/// How the csv crate's line numbers map to the file's: it counts a row that follows a CRLF
+/// from the line before, so in a CRLF file every row's line is one more than it says.
+#[derive(Debug, Clone, Copy)]
+struct Lines {
+    crlf: bool,
+}
+
+impl Lines {
+    /// Looks at how the header line ends.
+    fn of(path: &Path) -> Lines {
+        use std::io::Read as _;
+        let mut head = Vec::with_capacity(CSV_BUFFER);
+        let read = std::fs::File::open(path)
+            .and_then(|f| f.take(CSV_BUFFER as u64).read_to_end(&mut head));
+        let crlf = read.is_ok()
+            && memchr::memchr(b'\n', &head).is_some_and(|at| at > 0 && head[at - 1] == b'\r');
+        Lines { crlf }
+    }
+
+    /// The file line of a position the csv crate gives.
+    fn line(self, position: &csv::Position) -> u64 {
+        let line = position.line();
+        match self.crlf && position.record() > 0 {
+            true => line + 1,
+            false => line,
+        }
+    }
+}
+
+impl Rows for CsvRows<'_, '_, '_> {
     fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        batch.start = self.reader.position().clone();
         while !batch.is_full() {
-            match next_csv_row(&mut self.reader, &mut self.record, self.plan, &mut self.row)? {
+            match next_csv_row(
+                &mut self.reader,
+                &mut self.record,
+                self.plan,
+                self.file,
+                self.lines,
+                &mut self.row,
+            )? {
                 Some(line) => batch.push(&mut self.row, line),
                 None => break,
             }
@@ -454,36 +632,87 @@ impl Rows for CsvRows<'_, '_> {
     fn position(&self) -> u64 {
         self.reader.position().byte()
     }
+
+    fn replay_each(
+        &self,
+        start: Option<&csv::Position>,
+        count: usize,
+        each: &mut dyn FnMut(u64, Vec<Value>) -> bool,
+    ) -> Result<bool> {
+        let file = std::fs::File::open(&self.file.path)
+            .with_context(|| format!("reading {}", self.file.path.display()))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(file);
+        reader
+            .seek(start.unwrap_or(&self.first).clone())
+            .with_context(|| format!("reading {}", self.file.path.display()))?;
+        let mut record = csv::StringRecord::new();
+        for _ in 0..count {
+            if !reader.read_record(&mut record)? {
+                break;
+            }
+            let line = record.position().map_or(0, |p| self.lines.line(p));
+            let mut row = Vec::with_capacity(self.plan.columns.len());
+            self.plan
+                .row(record.iter().map(Raw::Text), line, &mut row)?;
+            if each(line, row) {
+                break;
+            }
+        }
+        Ok(true)
+    }
 }
 
 /// Reads and converts the next CSV row into `row`; its line, or `None` at the end.
 fn next_csv_row(
-    reader: &mut csv::Reader<std::fs::File>,
+    reader: &mut csv::Reader<source::Quotes<std::fs::File>>,
     record: &mut csv::StringRecord,
     plan: &Plan<'_>,
+    file: &SeedFile,
+    lines: Lines,
     row: &mut Vec<Value>,
 ) -> Result<Option<u64>> {
     if !reader
         .read_record(record)
-        .map_err(|err| csv_error(&plan.label, &err))?
+        .map_err(|err| csv_error(file, lines, &err))?
     {
         return Ok(None);
     }
-    let line = record.position().map_or(0, |p| p.line());
+    let line = record.position().map_or(0, |p| lines.line(p));
     plan.row(record.iter().map(Raw::Text), line, row)?;
     Ok(Some(line))
 }
 
-fn csv_error(label: &str, err: &csv::Error) -> anyhow::Error {
-    let line = err.position().map_or(1, |p| p.line());
+fn csv_error(file: &SeedFile, lines: Lines, err: &csv::Error) -> anyhow::Error {
+    let label = &file.label;
+    let line = err.position().map_or(1, |p| lines.line(p));
     let what = match err.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("the row has {len} values but the header names {expected_len} columns"),
-        csv::ErrorKind::Io(io) => return anyhow::anyhow!("{label}: {io}"),
+        csv::ErrorKind::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref()) {
+            Some(open) => return open_quote(file, open),
+            None => return anyhow::anyhow!("{label}: {io}"),
+        },
         _ => err.to_string(),
     };
     bad(label, line, &what)
+}
+
+/// A quoted value that never closes, named by the line its quote opened on.
+fn open_quote(file: &SeedFile, open: &source::OpenQuote) -> anyhow::Error {
+    let line = source::line_of(&file.path, open.opened);
+    let what = match open.stray {
+        None => "a quoted value opens here and is never closed (the file ends inside it)".into(),
+        Some(at) => format!(
+            "a quoted value opens here and is never closed (the quote on line {} does not end a field)",
+            source::line_of(&file.path, at)
+        ),
+    };
+    UsageError::new(format!("{}:{line}: {what}", file.label))
+        .with_hint("close the value with a quote, and write a quote inside a quoted value as \"\"")
+        .into()
 }
 
 /// Loads a JSON or TOML file. A key a row leaves out takes the column's default, so each run of
@@ -520,6 +749,7 @@ async fn load_run<'t>(
     let plan = Plan::new(table, &names, label, records[0].line, db.adapter())?;
     let sink = Sink::open(db, &table.name, &plan.columns, label.to_string()).await?;
     let mut rows = RecordRows {
+        all: records,
         records: records.iter(),
         plan: &plan,
         row: Vec::with_capacity(plan.columns.len()),
@@ -531,6 +761,7 @@ async fn load_run<'t>(
 
 /// The rows of a JSON or TOML file that share one set of keys.
 struct RecordRows<'r, 'p, 't> {
+    all: &'r [source::Record],
     records: std::slice::Iter<'r, source::Record>,
     plan: &'p Plan<'t>,
     row: Vec<Value>,
@@ -539,6 +770,7 @@ struct RecordRows<'r, 'p, 't> {
 
 impl Rows for RecordRows<'_, '_, '_> {
     fn fill(&mut self, batch: &mut Batch) -> Result<()> {
+        batch.start.set_record(self.done);
         while !batch.is_full() {
             let Some(record) = self.records.next() else {
                 break;
@@ -554,11 +786,35 @@ impl Rows for RecordRows<'_, '_, '_> {
     fn position(&self) -> u64 {
         self.done
     }
+
+    fn replay_each(
+        &self,
+        start: Option<&csv::Position>,
+        count: usize,
+        each: &mut dyn FnMut(u64, Vec<Value>) -> bool,
+    ) -> Result<bool> {
+        let from = start.map_or(0, |s| usize::try_from(s.record()).unwrap_or(usize::MAX));
+        for record in self.all.iter().skip(from).take(count) {
+            let mut row = Vec::with_capacity(self.plan.columns.len());
+            self.plan
+                .row(record.fields.values().map(Raw::Json), record.line, &mut row)?;
+            if each(record.line, row) {
+                break;
+            }
+        }
+        Ok(true)
+    }
 }
 
-async fn seed_fake(tx: &mut Tx<'_>, request: &FakeRequest, printer: &Printer) -> Result<u64> {
+async fn seed_fake(
+    tx: &mut Tx<'_>,
+    request: &FakeRequest,
+    seeds: &Seeds<'_>,
+) -> Result<(u64, String)> {
+    let printer = seeds.printer;
     let label = format!("--fake {}={}", request.table, request.count);
-    let table = read_table(&mut tx.db(), &request.table, &label, "check the table name").await?;
+    let fix = "check the table name";
+    let table = read_table(&mut tx.db(), &request.table, &label, fix, seeds).await?;
     printer.line(&format!(
         "== Faking {} rows into {}",
         request.count, table.name
@@ -575,8 +831,7 @@ async fn seed_fake(tx: &mut Tx<'_>, request: &FakeRequest, printer: &Printer) ->
         row: Vec::with_capacity(columns.len()),
     };
     let count = pump(sink, &mut rows, &progress).await?;
-    inserted(printer, count, &table.name, started);
-    Ok(count)
+    Ok((count, inserted(count, &table.name, started)))
 }
 
 /// `count` generated rows; a row's "line" is its number.
