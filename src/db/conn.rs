@@ -15,6 +15,7 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
 
 use crate::cli::Adapter;
 use crate::error::UsageError;
+use crate::output::Printer;
 use crate::project::DatabaseUrl;
 
 /// Runs `$body` with `$c` bound to the concrete connection inside a [`Db`], whatever the adapter.
@@ -103,16 +104,77 @@ impl Database {
 
     /// Connects; a missing SQLite file is an error, never silently created.
     pub async fn connect(&self) -> Result<Conn> {
-        if let Target::Sqlite {
-            path: Some(path), ..
-        } = &self.target
-            && !path.exists()
-        {
+        if let Some(path) = self.missing_sqlite_file()? {
             anyhow::bail!(
-                "the database {} does not exist; create it with `axgen db create`",
-                self.describe()
+                "the database {} does not exist ({} is missing); `axgen migrate` or `axgen db create` creates it",
+                self.describe(),
+                path.display()
             );
         }
+        self.connect_existing().await
+    }
+
+    /// Connects, first creating a missing SQLite file, as `migrate` and `seed` do (as Rails
+    /// and ecto_sqlite3 do for the embedded database); a server's database is never created
+    /// here (`axgen db create` does that).
+    pub async fn connect_or_create(&self, printer: &Printer) -> Result<Conn> {
+        if self.missing_sqlite_file()?.is_some() {
+            self.create().await?;
+            printer.line(&format!("Created the database {}.", self.name()));
+        }
+        self.connect_existing().await
+    }
+
+    /// Connects to look without changing anything: a missing SQLite file reads as an empty
+    /// database (an in-memory one), so `migrations` and `migrate --dry-run` show every
+    /// migration pending before the file exists.
+    pub async fn connect_or_empty(&self, printer: &Printer) -> Result<Conn> {
+        if self.missing_sqlite_file()?.is_some() {
+            printer.line(&format!(
+                "The database {} does not exist yet: nothing is applied.",
+                self.name()
+            ));
+            let empty = SqliteConnectOptions::from_str("sqlite::memory:")?;
+            return empty
+                .connect()
+                .await
+                .map(Conn::Sqlite)
+                .map_err(|err| self.connect_error(&err));
+        }
+        self.connect_existing().await
+    }
+
+    /// The path of the SQLite file when it does not exist yet; an error when its folder does
+    /// not exist either (neither `db create` nor `migrate` makes folders).
+    fn missing_sqlite_file(&self) -> Result<Option<&Path>> {
+        let Target::Sqlite {
+            path: Some(path), ..
+        } = &self.target
+        else {
+            return Ok(None);
+        };
+        if path.exists() {
+            return Ok(None);
+        }
+        match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() && !folder.is_dir() => {
+                Err(UsageError::new(format!(
+                    "the folder {} of the database {} does not exist",
+                    folder.display(),
+                    self.describe()
+                ))
+                .with_hint(format!(
+                    "create it with `mkdir -p {}`, or fix the URL given by {}",
+                    folder.display(),
+                    self.url.source
+                ))
+                .into())
+            }
+            _ => Ok(Some(path)),
+        }
+    }
+
+    async fn connect_existing(&self) -> Result<Conn> {
         let conn = match &self.target {
             Target::Sqlite { options, .. } => options.connect().await.map(Conn::Sqlite),
             Target::Postgres(options) => options.connect().await.map(Conn::Postgres),
@@ -133,6 +195,7 @@ impl Database {
 
     /// Creates the database, which must not exist yet.
     pub async fn create(&self) -> Result<()> {
+        self.missing_sqlite_file()?;
         let created = match &self.target {
             Target::Sqlite { options, .. } => create_sqlite(options).await,
             Target::Postgres(_) => Postgres::create_database(&self.url.url).await,

@@ -18,7 +18,12 @@ use crate::output::Printer;
 /// `axgen migrate`: applies pending migrations in version order.
 pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> {
     let reach = migrate_reach(args)?;
-    let (files, mut conn) = open(app).await?;
+    let files = migrations::load(&app.migrations_dir())?;
+    let mut conn = if args.show.dry_run {
+        app.database.connect_or_empty(printer).await?
+    } else {
+        app.database.connect_or_create(printer).await?
+    };
     let _lock = lock_sqlite(app, args.show, printer)?;
     let result = apply_pending(&mut conn.db(), &files, reach, args.show, printer).await;
     conn.close().await;

@@ -20,7 +20,8 @@ pub struct Row {
 
 /// Prints the status table; changes nothing in the database.
 pub async fn show(app: &App, printer: &Printer) -> Result<()> {
-    let (files, mut conn) = super::migrate::open(app).await?;
+    let files = migrations::load(&app.migrations_dir())?;
+    let mut conn = app.database.connect_or_empty(printer).await?;
     let applied = migrations::applied(&mut conn.db()).await;
     conn.close().await;
     let rows = rows(&files, &applied?);

@@ -951,17 +951,19 @@ fn bad_urls_missing_databases_and_no_app_are_clear_errors() {
         "{}",
         run.stderr
     );
-    let run = app.axgen(&["migrate"]);
-    run.assert_code(1);
-    assert!(
-        run.stderr.contains("the database sqlite:dev.db (from axgen.toml) does not exist; create it with `axgen db create`"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !app.path().join("dev.db").exists(),
-        "migrate created the SQLite file"
-    );
+    // A SQLite URL whose folder does not exist says so: neither `migrate` nor `db create`
+    // makes folders.
+    for command in ["migrate", "migrations"] {
+        let run = app.axgen(&[command, "--database-url", "sqlite:var/dev.db"]);
+        run.assert_code(2);
+        assert!(
+            run.stderr.contains(
+                "error: the folder [DIR]/var of the database sqlite:var/dev.db (from --database-url) does not exist\nhint: create it with `mkdir -p [DIR]/var`"
+            ),
+            "{command}: {}",
+            run.stderr
+        );
+    }
     let outside = tempfile::tempdir().unwrap();
     Axgen::in_dir(outside.path())
         .args(["migrate"])
@@ -995,6 +997,57 @@ fn the_url_comes_from_the_flag_then_env_then_dotenv_then_config() {
 }
 
 // ---------------------------------------------------------------- db create | drop | setup | reset
+
+/// The embedded default needs no setup step: `migrate` and `seed` create a missing SQLite
+/// file (as Rails and ecto_sqlite3 do), while `migrations` and `migrate --dry-run` show
+/// everything pending without creating it, and `rollback` says it is missing.
+#[test]
+fn migrate_and_seed_create_a_missing_sqlite_file() {
+    let Some(app) = App::new(Engine::Sqlite) else {
+        return;
+    };
+    app.blog_migrations();
+    let db = app.path().join("dev.db");
+    for args in [&["migrations"][..], &["migrate", "--dry-run"]] {
+        let run = app.axgen(args);
+        run.assert_code(0);
+        assert!(run.stdout.contains("does not exist yet"), "{}", run.stdout);
+        assert!(!db.exists(), "{args:?} created the file");
+    }
+    let run = app.axgen(&["rollback"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .contains("`axgen migrate` or `axgen db create` creates it"),
+        "{}",
+        run.stderr
+    );
+    assert!(!db.exists());
+
+    let run = app.axgen(&["migrate"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .starts_with("Created the database [DIR]/dev.db.\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(app.applied(), [V1, V2, V3]);
+
+    std::fs::remove_file(&db).unwrap();
+    app.write(
+        "seeds/users.sql",
+        "CREATE TABLE users (email TEXT);\nINSERT INTO users VALUES ('ann@example.com');\n",
+    );
+    let run = app.axgen(&["seed"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.starts_with("Created the database "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM users"), "1");
+}
 
 fn database_lifecycle(engine: Engine) {
     let Some(app) = App::new(engine) else { return };
@@ -1034,7 +1087,21 @@ fn database_lifecycle(engine: Engine) {
         "{}",
         dropped.stdout
     );
-    app.axgen(&["migrations"]).assert_code(1);
+    // A SQLite file that is not there yet reads as an empty database; a server's
+    // missing database is an error.
+    if matches!(engine, Engine::Sqlite) {
+        let status = app.axgen(&["migrations"]);
+        status.assert_code(0);
+        assert!(
+            status
+                .stdout
+                .contains("does not exist yet: nothing is applied"),
+            "{}",
+            status.stdout
+        );
+    } else {
+        app.axgen(&["migrations"]).assert_code(1);
+    }
     assert!(
         app.axgen(&["db", "drop", "-y"])
             .stdout

@@ -80,7 +80,7 @@ pub async fn run(app: &App, args: &SeedArgs, printer: &Printer) -> Result<()> {
     // The generated app's own record of its tables: which Rust type reads each column.
     let specs = crate::generators::schema::recorded_resources(&app.root, app.database.adapter())
         .unwrap_or_default();
-    let mut conn = app.database.connect().await?;
+    let mut conn = app.database.connect_or_create(printer).await?;
     let seeds = Seeds {
         specs: &specs,
         printer,
