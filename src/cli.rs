@@ -69,7 +69,8 @@ pub enum Command {
     #[command(after_help = "Examples:
   axgen migrate
   axgen migrate --step 1 --log-sql
-  axgen migrate --to 20261124120000")]
+  axgen migrate --to 20261124120000
+  axgen migrate --to-exclusive 20261124120000")]
     Migrate(MigrateArgs),
 
     /// Revert applied migrations (the last one unless --step, --to or --all).
@@ -330,12 +331,19 @@ pub struct MigrateArgs {
     /// Apply only the next N pending migrations.
     #[arg(long, value_name = "N", group = "target")]
     pub step: Option<u32>,
-    /// Apply pending migrations up to and including VERSION.
+    /// Apply pending migrations up to and including VERSION (no file needs exactly VERSION).
     #[arg(long, value_name = "VERSION", group = "target")]
     pub to: Option<i64>,
+    /// Apply pending migrations older than VERSION.
+    #[arg(long, value_name = "VERSION", group = "target")]
+    pub to_exclusive: Option<i64>,
     /// Apply every pending migration (the default).
     #[arg(long, group = "target")]
     pub all: bool,
+    /// Refuse to apply a pending migration older than the newest applied one (by default it
+    /// is applied, with a warning).
+    #[arg(long)]
+    pub strict_version_order: bool,
     #[command(flatten)]
     pub show: ShowArgs,
 }

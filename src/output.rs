@@ -54,6 +54,15 @@ impl Printer {
         }
     }
 
+    /// A warning on stderr, shown even with `--quiet`: something worked but deserves a look.
+    pub fn warn(&self, text: &str) {
+        let _ = writeln!(
+            anstream::AutoStream::new(std::io::stderr(), self.choice),
+            "{} {text}",
+            "warning:".yellow().bold()
+        );
+    }
+
     /// A bold heading line, e.g. before next steps.
     pub fn heading(&self, text: &str) {
         if !self.quiet {

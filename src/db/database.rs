@@ -41,7 +41,9 @@ pub async fn setup(app: &App, printer: &Printer) -> Result<()> {
     let all = MigrateArgs {
         step: None,
         to: None,
+        to_exclusive: None,
         all: true,
+        strict_version_order: false,
         show: ShowArgs::default(),
     };
     migrate::up(app, &all, printer).await?;

@@ -25,7 +25,12 @@ pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> 
         app.database.connect_or_create(printer).await?
     };
     let _lock = lock_sqlite(app, args.show, printer)?;
-    let result = apply_pending(&mut conn.db(), &files, reach, args.show, printer).await;
+    let order = if args.strict_version_order {
+        Order::Strict
+    } else {
+        Order::Warn
+    };
+    let result = apply_pending(&mut conn.db(), &files, reach, order, args.show, printer).await;
     conn.close().await;
     result
 }
@@ -62,11 +67,12 @@ fn lock_sqlite(app: &App, show: ShowArgs, printer: &Printer) -> Result<Option<st
 }
 
 fn migrate_reach(args: &MigrateArgs) -> Result<Reach> {
-    Ok(match (args.step, args.to) {
-        (Some(0), _) => return Err(zero_steps()),
-        (Some(n), _) => Reach::Step(n),
-        (None, Some(version)) => Reach::To(version),
-        (None, None) => Reach::All,
+    Ok(match (args.step, args.to, args.to_exclusive) {
+        (Some(0), _, _) => return Err(zero_steps()),
+        (Some(n), _, _) => Reach::Step(n),
+        (None, Some(version), _) => Reach::To(version),
+        (None, None, Some(version)) => Reach::Before(version),
+        (None, None, None) => Reach::All,
     })
 }
 
@@ -140,21 +146,50 @@ async fn unlock(db: &mut Db<'_>, dry_run: bool) -> Result<()> {
     Ok(())
 }
 
+/// What `migrate` does with a pending migration older than the newest applied one (one
+/// merged from a branch, say): Ecto and Rails apply it with a warning; `--strict-version-order`
+/// refuses instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Warn,
+    Strict,
+}
+
 async fn apply_pending(
     db: &mut Db<'_>,
     files: &[MigrationFile],
     reach: Reach,
+    order: Order,
     show: ShowArgs,
     printer: &Printer,
 ) -> Result<()> {
     let applied = applied_under_lock(db, show.dry_run).await?;
     check_applied(files, &applied)?;
-    if let Reach::To(version) = reach {
-        migrations::check_version(version, files, &applied)?;
-    }
     let todo = migrations::pending(files, &applied, reach);
     if todo.is_empty() {
         printer.line("Already up to date: no migration to run.");
+    }
+    if let Some(newest) = applied.last() {
+        let newest_name = newest.description.replace(' ', "_");
+        for file in todo.iter().filter(|f| f.version < newest.version) {
+            let what = format!(
+                "migration {} {} is older than {} {newest_name}, which has already run",
+                file.version, file.name, newest.version
+            );
+            if order == Order::Strict {
+                unlock(db, show.dry_run).await?;
+                return Err(UsageError::new(format!("{what}, and --strict-version-order was given"))
+                    .with_hint(format!(
+                        "give it a version after {} (rename both of its files), or migrate without --strict-version-order",
+                        newest.version
+                    ))
+                    .into());
+            }
+            printer.warn(&format!(
+                "{what}; it runs now, but a `rollback` reverts {} first",
+                newest.version
+            ));
+        }
     }
     let mut last_good = applied
         .last()

@@ -45,13 +45,24 @@ pub struct Applied {
 pub enum Reach {
     All,
     Step(u32),
+    /// Up to and including the version (`migrate`), or down to it, keeping it (`rollback`).
     To(i64),
+    /// Below the version (`migrate --to-exclusive`).
+    Before(i64),
 }
 
-/// Reads the migrations in `dir` (none if the folder does not exist), in version order.
+/// Reads the migrations in `dir`, in version order; a missing folder is a usage error (an app
+/// made by `axgen new` has one, so the command runs in the wrong folder or it was removed).
 pub fn load(dir: &Path) -> Result<Vec<MigrationFile>> {
     if !dir.is_dir() {
-        return Ok(Vec::new());
+        return Err(UsageError::new(format!(
+            "there is no {DIR}/ folder in {}, so there are no migrations to run or show",
+            dir.parent().unwrap_or(dir).display()
+        ))
+        .with_hint(format!(
+            "restore it, or make it with `mkdir {DIR}` and add migrations with `axgen gen migration <name>` or `axgen gen schema`"
+        ))
+        .into());
     }
     check_names(dir)?;
     let resolved = sqlx::migrate::resolve_blocking(dir).map_err(|err| {
@@ -227,6 +238,7 @@ pub fn pending<'m>(
         Reach::All => pending.collect(),
         Reach::Step(n) => pending.take(n as usize).collect(),
         Reach::To(version) => pending.filter(|f| f.version <= version).collect(),
+        Reach::Before(version) => pending.filter(|f| f.version < version).collect(),
     }
 }
 
@@ -237,6 +249,7 @@ pub fn to_revert(applied: &[Applied], reach: Reach) -> Vec<i64> {
         Reach::All => newest_first.collect(),
         Reach::Step(n) => newest_first.take(n as usize).collect(),
         Reach::To(version) => newest_first.filter(|v| *v > version).collect(),
+        Reach::Before(version) => newest_first.filter(|v| *v >= version).collect(),
     }
 }
 
@@ -383,6 +396,9 @@ mod tests {
         assert_eq!(versions(Reach::All), [2, 3, 4]);
         assert_eq!(versions(Reach::Step(2)), [2, 3]);
         assert_eq!(versions(Reach::To(3)), [2, 3]);
+        assert_eq!(versions(Reach::Before(3)), [2]);
+        assert_eq!(versions(Reach::To(35)), [2, 3, 4]);
+        assert_eq!(versions(Reach::To(0)), [0_i64; 0]);
     }
 
     #[test]

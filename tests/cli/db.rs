@@ -429,16 +429,97 @@ fn steps_and_targets(engine: Engine) {
         nothing.stdout
     );
 
-    let unknown = app.axgen(&["migrate", "--to", "123"]);
+    // `migrate --to` is an upper bound, as in Ecto: no file needs exactly that version.
+    let below_v1 = app.axgen(&["migrate", "--to", "123"]);
+    below_v1.assert_code(0);
+    assert!(
+        below_v1.stdout.contains("Already up to date"),
+        "{}",
+        below_v1.stdout
+    );
+    app.axgen(&["migrate", "--to", &(V2 + 5).to_string()])
+        .assert_code(0);
+    assert_eq!(app.applied(), [V1, V2]);
+    app.axgen(&["rollback"]).assert_code(0);
+    app.axgen(&["migrate", "--to-exclusive", &V3.to_string()])
+        .assert_code(0);
+    assert_eq!(app.applied(), [V1, V2]);
+    app.axgen(&["migrate", "--to", "1", "--to-exclusive", "2"])
+        .assert_code(2);
+    // `rollback --to` keeps its exact-version check.
+    let unknown = app.axgen(&["rollback", "--to", "123"]);
     unknown.assert_code(2);
     assert!(
         unknown.stderr.contains("no migration has the version 123"),
         "{}",
         unknown.stderr
     );
-    app.axgen(&["rollback", "--to", "123"]).assert_code(2);
     app.axgen(&["migrate", "--step", "0"]).assert_code(2);
-    assert_eq!(app.applied(), [V1]);
+    assert_eq!(app.applied(), [V1, V2]);
+}
+
+/// A pending migration older than the newest applied one (merged from a branch) runs with a
+/// warning naming both, as in Ecto; `--strict-version-order` refuses it and changes nothing.
+fn out_of_order(engine: Engine) {
+    let Some(app) = App::new(engine) else { return };
+    app.blog_migrations();
+    app.axgen(&["db", "create"]).assert_code(0);
+    app.axgen(&["migrate"]).assert_code(0);
+    let older = V2 + 1;
+    app.migration(
+        older,
+        "add_note",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY);",
+        Some("DROP TABLE notes;"),
+    );
+
+    let strict = app.axgen(&["migrate", "--strict-version-order"]);
+    strict.assert_code(2);
+    assert!(
+        strict.stderr.starts_with(&format!(
+            "error: migration {older} add_note is older than {V3} add_slug_to_posts, which has already run, and --strict-version-order was given\nhint: give it a version after {V3}"
+        )),
+        "{}",
+        strict.stderr
+    );
+    assert_eq!(app.applied(), [V1, V2, V3]);
+
+    let run = app.axgen(&["migrate"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains(&format!(
+            "warning: migration {older} add_note is older than {V3} add_slug_to_posts, which has already run; it runs now"
+        )),
+        "{}",
+        run.transcript()
+    );
+    assert_eq!(app.applied(), [V1, V2, older, V3]);
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn an_older_pending_migration_runs_with_a_warning_or_is_refused(#[case] engine: Engine) {
+    out_of_order(engine);
+}
+
+#[test]
+fn a_missing_migrations_folder_is_named() {
+    let Some(app) = App::new(Engine::Sqlite) else {
+        return;
+    };
+    app.axgen(&["db", "create"]).assert_code(0);
+    for args in [&["migrate"][..], &["rollback"], &["migrations"]] {
+        let run = app.axgen(args);
+        run.assert_code(2);
+        assert!(
+            run.stderr
+                .starts_with("error: there is no migrations/ folder in [DIR], so there are no migrations to run or show\nhint: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
 }
 
 #[rstest]
@@ -876,6 +957,7 @@ fn connection_failures_name_the_url_with_its_password_masked() {
     let Some(app) = App::new(Engine::Sqlite) else {
         return;
     };
+    app.blog_migrations();
     for url in [
         "postgres://app:s3cretpw@127.0.0.1:1/blog_dev",
         "mysql://app:s3cretpw@127.0.0.1:1/blog_dev",
@@ -921,6 +1003,7 @@ fn an_unknown_database_on_either_server_says_to_create_it() {
     let Some(app) = App::new(Engine::Sqlite) else {
         return;
     };
+    app.blog_migrations();
     for var in ["AXGEN_TEST_POSTGRES_URL", "AXGEN_TEST_MYSQL_URL"] {
         let Some(server) = server_url(var) else {
             continue;
@@ -943,6 +1026,7 @@ fn bad_urls_missing_databases_and_no_app_are_clear_errors() {
     let Some(app) = App::new(Engine::Sqlite) else {
         return;
     };
+    app.blog_migrations();
     let run = app.axgen(&["migrate", "--database-url", "redis://u:pw@localhost/0"]);
     run.assert_code(2);
     assert!(
