@@ -140,6 +140,7 @@ impl Plan {
             );
         }
         if !conflicts.is_empty() {
+            conflicts.dedup();
             let list: Vec<String> = conflicts.iter().map(|p| p.display().to_string()).collect();
             let noun = if list.len() == 1 {
                 "file already exists"
@@ -154,7 +155,7 @@ impl Plan {
             .with_hint("pass --force to overwrite, or move the files away and run again")
             .into());
         }
-        Ok(changes)
+        Ok(one_per_file(changes))
     }
 
     /// Checks the plan, then writes every change under `root` (nothing at all on error or with
@@ -178,6 +179,28 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// The changes of several operations on one file (a context module made, then a second
+/// schema's functions injected into it) as one change: where the file first appears, with its
+/// final contents and the verb that says what happens to the file as a whole.
+fn one_per_file(changes: Vec<Change>) -> Vec<Change> {
+    let mut merged: Vec<Change> = Vec::with_capacity(changes.len());
+    for change in changes {
+        let Some(earlier) = merged.iter_mut().find(|c| c.path == change.path) else {
+            merged.push(change);
+            continue;
+        };
+        if change.contents.is_some() {
+            earlier.contents = change.contents;
+        }
+        earlier.verb = match (earlier.verb, change.verb) {
+            (Verb::Creating | Verb::Overwriting, _) => earlier.verb,
+            (_, Verb::Identical) => earlier.verb,
+            (_, later) => later,
+        };
+    }
+    merged
 }
 
 /// A path for output, always with `/` separators.
