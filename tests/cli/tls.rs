@@ -1,17 +1,18 @@
 //! TLS to the database, and a generated app's limits on slow clients.
 //!
-//! Each test starts a PostgreSQL server of its own (`initdb` and `pg_ctl`, as the `postgres`
-//! user when run as root) on a free loopback port, with `ssl=on`, a certificate signed by a CA
-//! the test makes with `openssl`, and a `pg_hba.conf` that accepts TLS connections only
-//! (`hostssl`, and `hostnossl ... reject`): whatever connects has really used TLS. The server
-//! is stopped and its folder removed at the end, pass or fail. The tests are skipped with a
-//! notice when PostgreSQL's binaries are not installed.
+//! Each test starts a database server of its own on a free loopback port, with a certificate
+//! signed by a CA the test makes with `openssl`, that accepts TLS connections only: whatever
+//! connects has really used TLS. PostgreSQL (`initdb` and `pg_ctl`, as the `postgres` user
+//! when run as root) gets `ssl=on` and a `pg_hba.conf` with `hostssl` lines and `hostnossl ...
+//! reject`; MariaDB (`mariadb-install-db`, `mariadbd`) gets `require_secure_transport`. The
+//! server is stopped and its folder removed at the end, pass or fail. The tests are skipped
+//! with a notice when the server's binaries are not installed.
 
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -39,7 +40,9 @@ fn axgen_connects_to_postgres_over_tls() {
     let require = postgres.url("blog", "sslmode=require");
     fs::write(
         app.join("axgen.toml"),
-        format!("[app]\nname = \"blog\"\n\n[database]\nadapter = \"postgres\"\nurl = \"{require}\"\n"),
+        format!(
+            "[app]\nname = \"blog\"\n\n[database]\nadapter = \"postgres\"\nurl = \"{require}\"\n"
+        ),
     )
     .unwrap();
     fs::create_dir(app.join("migrations")).unwrap();
@@ -53,7 +56,10 @@ fn axgen_connects_to_postgres_over_tls() {
     axgen(&["db", "create"]).assert_code(0);
     let verify_full = postgres.url(
         "blog",
-        &format!("sslmode=verify-full&sslrootcert={}", postgres.ca().display()),
+        &format!(
+            "sslmode=verify-full&sslrootcert={}",
+            postgres.ca().display()
+        ),
     );
     axgen(&["migrate", "--database-url", &verify_full]).assert_code(0);
     let listed = axgen(&["migrations", "--database-url", &postgres.url("blog", "")]);
@@ -64,9 +70,71 @@ fn axgen_connects_to_postgres_over_tls() {
         listed.transcript()
     );
 
-    let plaintext = axgen(&["migrations", "--database-url", &postgres.url("blog", "sslmode=disable")]);
+    let plaintext = axgen(&[
+        "migrations",
+        "--database-url",
+        &postgres.url("blog", "sslmode=disable"),
+    ]);
     expect_failure(&plaintext, "no encryption");
-    let public_roots = axgen(&["migrations", "--database-url", &postgres.url("blog", "sslmode=verify-full")]);
+    let public_roots = axgen(&[
+        "migrations",
+        "--database-url",
+        &postgres.url("blog", "sslmode=verify-full"),
+    ]);
+    expect_failure(&public_roots, "certificate");
+}
+
+/// `axgen db create` and `migrate` reach a MariaDB server that requires secure transport with
+/// `ssl-mode=REQUIRED` and `VERIFY_IDENTITY` against the server's CA; a plaintext connection
+/// is refused, and `VERIFY_IDENTITY` without the CA fails.
+#[test]
+fn axgen_connects_to_mariadb_over_tls() {
+    let Some(mariadb) = TlsMariaDb::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path();
+    fs::write(
+        app.join("axgen.toml"),
+        format!(
+            "[app]\nname = \"blog\"\n\n[database]\nadapter = \"mysql\"\nurl = \"{}\"\n",
+            mariadb.url("ssl-mode=REQUIRED")
+        ),
+    )
+    .unwrap();
+    fs::create_dir(app.join("migrations")).unwrap();
+    fs::write(
+        app.join("migrations/20260101000000_create_posts.up.sql"),
+        "CREATE TABLE posts (id BIGINT PRIMARY KEY, title TEXT NOT NULL);\n",
+    )
+    .unwrap();
+    let axgen = |args: &[&str]| Axgen::in_dir(app).args(args).run();
+
+    axgen(&["db", "create"]).assert_code(0);
+    let verify_identity = mariadb.url(&format!(
+        "ssl-mode=VERIFY_IDENTITY&ssl-ca={}",
+        mariadb.dir.path().join("ca.crt").display()
+    ));
+    axgen(&["migrate", "--database-url", &verify_identity]).assert_code(0);
+    let listed = axgen(&["migrations"]);
+    listed.assert_code(0);
+    assert!(
+        listed.stdout.contains("create_posts"),
+        "{}",
+        listed.transcript()
+    );
+
+    let plaintext = axgen(&[
+        "migrations",
+        "--database-url",
+        &mariadb.url("ssl-mode=DISABLED"),
+    ]);
+    expect_failure(&plaintext, "denied");
+    let public_roots = axgen(&[
+        "migrations",
+        "--database-url",
+        &mariadb.url("ssl-mode=VERIFY_IDENTITY"),
+    ]);
     expect_failure(&public_roots, "certificate");
 }
 
@@ -162,7 +230,10 @@ fn wait_for_close(client: &mut TcpStream) -> (String, Duration) {
             String::from_utf8_lossy(&answer)
         ),
     }
-    (String::from_utf8_lossy(&answer).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
 }
 
 /// Asserts that axgen failed with exit code 1, with `reason` in its message.
@@ -199,7 +270,9 @@ impl TlsPostgres {
         let dir = tempfile::tempdir().unwrap();
         make_certificates(dir.path());
         if running_as_root() {
-            run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()));
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path()));
         }
         let postgres = TlsPostgres {
             bin,
@@ -209,7 +282,13 @@ impl TlsPostgres {
         let data = postgres.data();
         run(postgres
             .tool("initdb")
-            .args(["--auth=trust", "--username=postgres", "--encoding=UTF8", "--no-sync", "-D"])
+            .args([
+                "--auth=trust",
+                "--username=postgres",
+                "--encoding=UTF8",
+                "--no-sync",
+                "-D",
+            ])
             .arg(&data));
 
         let root = postgres.dir.path().display();
@@ -258,7 +337,10 @@ impl TlsPostgres {
         } else {
             format!("?{params}")
         };
-        format!("postgres://postgres@127.0.0.1:{}/{database}{query}", self.port)
+        format!(
+            "postgres://postgres@127.0.0.1:{}/{database}{query}",
+            self.port
+        )
     }
 
     /// The CA that signed the server's certificate.
@@ -294,6 +376,94 @@ impl Drop for TlsPostgres {
     }
 }
 
+/// A MariaDB server that accepts TLS connections only, killed when dropped.
+struct TlsMariaDb {
+    server: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl TlsMariaDb {
+    /// Its certificates, `mariadb-install-db`, `mariadbd`, and a user `axgen` without a
+    /// password; or `None` (with a notice) when MariaDB is not installed.
+    fn start() -> Option<TlsMariaDb> {
+        let Some(mariadbd) = ["/usr/sbin/mariadbd", "/usr/bin/mariadbd"]
+            .into_iter()
+            .find(|path| Path::new(path).exists())
+        else {
+            eprintln!("skipping: mariadbd is not installed, so no MariaDB TLS test runs");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        make_certificates(dir.path());
+        if running_as_root() {
+            run(Command::new("chown")
+                .args(["-R", "mysql:mysql"])
+                .arg(dir.path()));
+        }
+        let root = dir.path().to_path_buf();
+        let data = format!("--datadir={}", root.join("data").display());
+        run(Command::new("mariadb-install-db")
+            .args(["--no-defaults", &data, "--user=mysql"])
+            .args(["--auth-root-authentication-method=normal", "--skip-test-db"]));
+
+        let port = free_port();
+        let socket = root.join("mysqld.sock");
+        let server = Command::new(mariadbd)
+            .args([
+                "--no-defaults",
+                &data,
+                "--user=mysql",
+                "--bind-address=127.0.0.1",
+            ])
+            .arg(format!("--port={port}"))
+            .arg(format!("--socket={}", socket.display()))
+            .arg(format!("--pid-file={}", root.join("mysqld.pid").display()))
+            .arg(format!("--log-error={}", root.join("error.log").display()))
+            .arg(format!("--ssl-ca={}", root.join("ca.crt").display()))
+            .arg(format!("--ssl-cert={}", root.join("server.crt").display()))
+            .arg(format!("--ssl-key={}", root.join("server.key").display()))
+            .arg("--require-secure-transport=ON")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mariadb = TlsMariaDb { server, dir, port };
+
+        let client = || {
+            let mut command = Command::new("mariadb");
+            command
+                .arg("--no-defaults")
+                .arg(format!("--socket={}", socket.display()))
+                .args(["--user=root", "--execute"]);
+            command
+        };
+        let started = Instant::now();
+        while !client().arg("SELECT 1").output().unwrap().status.success() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "mariadbd does not start\n{}",
+                fs::read_to_string(root.join("error.log")).unwrap_or_default()
+            );
+            thread::sleep(Duration::from_millis(200));
+        }
+        run(client().arg("CREATE USER axgen@'%'; GRANT ALL ON *.* TO axgen@'%';"));
+        Some(mariadb)
+    }
+
+    /// The URL of the database `blog` on this server, with `params` as its query.
+    fn url(&self, params: &str) -> String {
+        format!("mysql://axgen@127.0.0.1:{}/blog?{params}", self.port)
+    }
+}
+
+impl Drop for TlsMariaDb {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
 /// The newest `/usr/lib/postgresql/<version>/bin` that holds `initdb` and `pg_ctl`.
 fn postgres_bin() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
@@ -313,7 +483,13 @@ fn postgres_bin() -> Option<PathBuf> {
 /// readable by its owner only, as PostgreSQL requires.
 fn make_certificates(dir: &Path) {
     let openssl = |args: &[&str]| run(Command::new("openssl").current_dir(dir).args(args));
-    let new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let new_key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
     openssl(
         &[
             &["req", "-x509", "-days", "2", "-subj", "/CN=axgen test CA"][..],
@@ -338,10 +514,25 @@ fn make_certificates(dir: &Path) {
     )
     .unwrap();
     openssl(&[
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.crt",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.crt",
     ]);
-    run(Command::new("chmod").args(["600"]).arg(dir.join("server.key")));
+    run(Command::new("chmod")
+        .args(["600"])
+        .arg(dir.join("server.key")));
 }
 
 fn running_as_root() -> bool {
@@ -352,7 +543,9 @@ fn running_as_root() -> bool {
 /// Runs `command`, panicking with its output when it fails.
 #[track_caller]
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|err| panic!("cannot run {command:?}: {err}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {command:?}: {err}"));
     assert!(
         output.status.success(),
         "{command:?} failed\n{}\n{}",
