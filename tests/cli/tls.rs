@@ -138,7 +138,8 @@ fn axgen_connects_to_mariadb_over_tls() {
     expect_failure(&public_roots, "certificate");
 }
 
-/// A generated app reaches its database with `sslmode=require`; a client that sends half a
+/// A generated app refuses an `APP_URL` without a scheme and reaches its database with
+/// `sslmode=require`; a client that sends half a
 /// request line is disconnected after the header timeout, and one that stops sending its body
 /// gets 408 Request Timeout: neither holds a connection for ever.
 #[test]
@@ -162,8 +163,22 @@ fn a_generated_app_uses_tls_and_drops_stalled_clients() {
     cargo_in_app(&app, &["build"], None);
     eprintln!("tls: {name} built in {:?}", build.elapsed());
 
-    let port = free_port();
     let binary = apps_target_dir().join("debug").join(name);
+    let refused = Command::new(&binary)
+        .current_dir(&app)
+        .env("DATABASE_URL", &require)
+        .env("APP_URL", "example.com")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let output =
+        String::from_utf8_lossy(&refused.stdout) + String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && output.contains("APP_URL must start with http:// or https://"),
+        "{output}"
+    );
+
+    let port = free_port();
     let mut server = Server::start(&binary, &app, port, &require);
     server.wait_until_listening();
     let health = Site::new(port).get("/health");
