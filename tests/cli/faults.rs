@@ -482,16 +482,7 @@ impl Faulty {
             port,
             &self.database_url(),
         );
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            server.assert_running();
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the app does not listen on port {port}\n{}",
-                server.log()
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
+        server.wait_until_listening();
         self.server = Some(server);
     }
 
@@ -624,7 +615,7 @@ fn axgen(dir: &Path, args: &[&str]) {
 }
 
 /// A TCP port nobody listens on right now.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
@@ -847,14 +838,14 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
 // ------------------------------------------------------------------------- the app's process
 
 /// The app's process, killed when the test ends however it ends; its output goes to a file.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(binary: &Path, app: &Path, port: u16, database_url: &str) -> Server {
+    pub(crate) fn start(binary: &Path, app: &Path, port: u16, database_url: &str) -> Server {
         let log = app.join("server.log");
         let out = File::create(&log).unwrap();
         let child = Command::new(binary)
@@ -871,13 +862,29 @@ impl Server {
         Server { child, port, log }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the app listens on its port; panics with its output if it exits or takes
+    /// too long.
+    pub(crate) fn wait_until_listening(&mut self) {
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            self.assert_running();
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the app does not listen on port {}\n{}",
+                self.port,
+                self.log()
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Panics with the app's output if it has exited.
     #[track_caller]
-    fn assert_running(&mut self) {
+    pub(crate) fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!("the app exited ({status})\n{}", self.log());
         }
@@ -894,18 +901,18 @@ impl Drop for Server {
 // ------------------------------------------------------------------------------ HTTP client
 
 /// A client of the app that reports every status as an answer, never as an error.
-struct Site {
+pub(crate) struct Site {
     base: String,
     agent: ureq::Agent,
 }
 
 /// What the app answered, and how long it took.
-struct Answer {
+pub(crate) struct Answer {
     method: &'static str,
     path: String,
-    status: u16,
+    pub(crate) status: u16,
     content_type: String,
-    body: String,
+    pub(crate) body: String,
     took: Duration,
 }
 
@@ -922,7 +929,7 @@ impl Answer {
 }
 
 impl Site {
-    fn new(port: u16) -> Site {
+    pub(crate) fn new(port: u16) -> Site {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
@@ -933,7 +940,7 @@ impl Site {
         }
     }
 
-    fn get(&self, path: &str) -> Answer {
+    pub(crate) fn get(&self, path: &str) -> Answer {
         let started = Instant::now();
         let response = self.agent.get(format!("{}{path}", self.base)).call();
         Self::answer("GET", path, started, response)

@@ -14,6 +14,7 @@ mod readme;
 mod routes;
 mod spec;
 mod templates;
+mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
