@@ -755,6 +755,49 @@ fn a_migration_without_down_stops_the_rollback_before_it() {
     assert_eq!(app.applied(), [V1, V2]);
 }
 
+/// A seed file or `--fake` naming no table gets the closest table as the fix, never the same
+/// wrong name.
+fn unknown_seed_table(engine: Engine) {
+    let Some(app) = App::new(engine) else { return };
+    app.blog_migrations();
+    app.axgen(&["db", "create"]).assert_code(0);
+    app.axgen(&["migrate"]).assert_code(0);
+    app.write("seeds/user.csv", "email,name\nann@example.com,Ann\n");
+    let run = app.axgen(&["seed"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains(
+            "error: seeds/user.csv: the table user does not exist; nothing was seeded (the whole run was rolled back)\nhint: did you mean users? name the file after its table: seeds/users.csv"
+        ),
+        "{}",
+        run.stderr
+    );
+    std::fs::remove_file(app.path().join("seeds/user.csv")).unwrap();
+    let run = app.axgen(&["seed", "--fake", "pots=3"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("hint: did you mean posts? --fake posts=3"),
+        "{}",
+        run.stderr
+    );
+    let run = app.axgen(&["seed", "--fake", "zzz=3"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("hint: run `axgen migrate` first, or fill one of its tables (posts, users): --fake posts=3"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn a_seed_for_no_table_suggests_the_closest_table(#[case] engine: Engine) {
+    unknown_seed_table(engine);
+}
+
 /// `count` `migrate` processes at once: the migration lock (sqlx's on servers, a lock file on
 /// SQLite) lets one apply everything while the others wait; every one exits 0, and the others
 /// find nothing left to do.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::value::{Column, Kind};
 use crate::cli::Adapter;
-use crate::db::conn::Db;
+use crate::db::conn::{Db, each_db};
 use crate::spec::{Field, Resource, types};
 
 /// A table and its writable and generated columns, in order.
@@ -151,6 +151,26 @@ struct RawColumn {
     auto: bool,
     generated: bool,
     choices: Vec<String>,
+}
+
+/// The app's own tables (not sqlx's `_sqlx_migrations` or SQLite's internal ones), by name.
+pub async fn table_names(db: &mut Db<'_>) -> Result<Vec<String>, sqlx::Error> {
+    let sql = match db {
+        Db::Sqlite(_) => {
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        }
+        Db::Postgres(_) => {
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        }
+        Db::Mysql(_) => {
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name"
+        }
+    };
+    let names: Vec<String> = each_db!(db, c => sqlx::query_scalar(sql).fetch_all(&mut **c).await?);
+    Ok(names
+        .into_iter()
+        .filter(|name| name != "_sqlx_migrations")
+        .collect())
 }
 
 /// Reads `table` from the catalog; `None` if it does not exist.

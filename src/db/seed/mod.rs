@@ -25,6 +25,7 @@ use super::App;
 use super::conn::{Conn, Db, Tx, quote_ident};
 use crate::cli::{Adapter, SeedArgs};
 use crate::error::UsageError;
+use crate::naming;
 use crate::output::Printer;
 use crate::spec::Resource;
 
@@ -244,10 +245,8 @@ async fn seed_file(tx: &mut Tx<'_>, file: &SeedFile, seeds: &Seeds<'_>) -> Resul
     if file.format == Format::Sql {
         return run_script(tx, file, printer).await;
     }
-    let fix = format!(
-        "name the file after its table (e.g. {DIR}/{}.csv)",
-        file.table
-    );
+    let extension = file.path.extension().unwrap_or_default().to_string_lossy();
+    let fix = |table: &str| format!("name the file after its table: {DIR}/{table}.{extension}");
     let table = read_table(&mut tx.db(), &file.table, &file.label, &fix, seeds).await?;
     printer.line(&format!("== Seeding {} from {}", table.name, file.label));
     let started = Instant::now();
@@ -286,22 +285,36 @@ async fn run_script(tx: &mut Tx<'_>, file: &SeedFile, printer: &Printer) -> Resu
 }
 
 /// The table a data file or fake fills, its columns narrowed to the app's Rust types when
-/// axgen generated it; `fix` says how to name another one.
+/// axgen generated it; `fix` says how to name another table instead (the closest one, when
+/// the name looks like a typo of it).
 async fn read_table(
     db: &mut Db<'_>,
     name: &str,
     label: &str,
-    fix: &str,
+    fix: &dyn Fn(&str) -> String,
     seeds: &Seeds<'_>,
 ) -> Result<Table> {
-    let table = catalog::read(db, name)
-        .await
-        .map_err(|err| anyhow::anyhow!("{label}: reading table {name}: {}", db_message(&err)))?;
-    let mut table = table.ok_or_else(|| -> anyhow::Error {
-        UsageError::new(format!("{label}: the table {name} does not exist"))
-            .with_hint(format!("run `axgen migrate` first, or {fix}"))
-            .into()
-    })?;
+    let reading =
+        |err: sqlx::Error| anyhow::anyhow!("{label}: reading table {name}: {}", db_message(&err));
+    let Some(mut table) = catalog::read(db, name).await.map_err(reading)? else {
+        let tables = catalog::table_names(db).await.map_err(reading)?;
+        let hint = match naming::closest(name, tables.iter().map(String::as_str)) {
+            Some(closest) => format!("did you mean {closest}? {}", fix(closest)),
+            None if tables.is_empty() => {
+                "the database has no tables yet: run `axgen migrate` first".to_string()
+            }
+            None => format!(
+                "run `axgen migrate` first, or fill one of its tables ({}): {}",
+                tables.join(", "),
+                fix(&tables[0])
+            ),
+        };
+        return Err(
+            UsageError::new(format!("{label}: the table {name} does not exist"))
+                .with_hint(hint)
+                .into(),
+        );
+    };
     if let Some(resource) = seeds.specs.get(name) {
         catalog::apply_resource(&mut table, resource);
     }
@@ -813,8 +826,9 @@ async fn seed_fake(
 ) -> Result<(u64, String)> {
     let printer = seeds.printer;
     let label = format!("--fake {}={}", request.table, request.count);
-    let fix = "check the table name";
-    let table = read_table(&mut tx.db(), &request.table, &label, fix, seeds).await?;
+    let count = request.count;
+    let fix = |table: &str| format!("--fake {table}={count}");
+    let table = read_table(&mut tx.db(), &request.table, &label, &fix, seeds).await?;
     printer.line(&format!(
         "== Faking {} rows into {}",
         request.count, table.name
