@@ -167,6 +167,23 @@ pub fn suggest_snake(s: &str, fallback: &str) -> String {
     }
 }
 
+/// `noun` after its indefinite article, for generated prose: `a post`, `an annotation`,
+/// `a user`, `an hour`. By the first letters, with the common exceptions where the sound
+/// differs from the letter (`u` read as "you", `eu`, `one`, a silent `h`).
+pub fn with_article(noun: &str) -> String {
+    let lower = noun.to_lowercase();
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| lower.starts_with(p));
+    let vowel_sound = if starts(&["hour", "honest", "honor", "honour", "heir"]) {
+        true
+    } else if starts(&["uni", "use", "usu", "uti", "eu", "one", "once", "ur"]) {
+        false
+    } else {
+        starts(&["a", "e", "i", "o", "u"])
+    };
+    let article = if vowel_sound { "an" } else { "a" };
+    format!("{article} {noun}")
+}
+
 /// The plural of an English noun in snake_case, for suggestions: `user` → `users`,
 /// `category` → `categories` (the pluralizer crate's rules, from the pluralize npm package).
 pub fn plural_of(word: &str) -> String {
@@ -325,6 +342,24 @@ mod tests {
         assert_eq!(suggest_camel_path("!!", "Blog"), "Blog");
         assert_eq!(suggest_snake("BlogPosts", "posts"), "blog_posts");
         assert_eq!(suggest_snake("***", "posts"), "posts");
+    }
+
+    #[test]
+    fn nouns_get_the_article_their_sound_takes() {
+        for (noun, expected) in [
+            ("post", "a post"),
+            ("annotation", "an annotation"),
+            ("item", "an item"),
+            ("order line", "an order line"),
+            ("user", "a user"),
+            ("unit", "a unit"),
+            ("umbrella", "an umbrella"),
+            ("hour", "an hour"),
+            ("house", "a house"),
+            ("euro price", "a euro price"),
+        ] {
+            assert_eq!(with_article(noun), expected);
+        }
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub struct Resource {
     pub human_singular: String,
     /// `Posts`, `Blog posts`.
     pub human_plural: String,
+    /// The lower-case singular after its article, for generated prose: `a post`, `an
+    /// annotation`.
+    pub a_human_singular: String,
     /// The HTML routes' base path: `/posts`, `/admin/posts` with `--web Admin`.
     pub route_path: String,
     /// The JSON routes' base path: `/api/posts`, `/api/admin/posts` with `--web Admin`.
@@ -211,6 +214,7 @@ impl Spec {
             context,
             schema,
             human_singular: naming::human(&singular),
+            a_human_singular: naming::with_article(&naming::human(&singular).to_lowercase()),
             human_plural: naming::human(&self.plural),
             singular,
             plural: self.plural.clone(),

@@ -199,6 +199,45 @@ fn gen_json_prints_what_it_writes_and_what_is_left() {
     assert!(router.contains(".merge(api::post_controller::routes())\n        // axgen:api-routes"));
 }
 
+/// Generated prose puts "an" before a vowel sound: "every field of an annotation".
+#[test]
+fn generated_prose_uses_an_before_a_vowel() {
+    let (_dir, app) = new_app(&[]);
+    axgen(
+        &app,
+        &[
+            "gen",
+            "json",
+            "Medias",
+            "Annotation",
+            "annotations",
+            "body:text",
+        ],
+        0,
+    );
+    axgen(&app, &["gen", "html", "Store", "Item", "items", "name"], 0);
+    let mut prose = String::new();
+    for file in walkdir::WalkDir::new(&app).into_iter().map(Result::unwrap) {
+        if file.path().extension().is_some_and(|e| e == "rs") {
+            prose.push_str(&fs::read_to_string(file.path()).unwrap());
+        }
+    }
+    assert!(
+        !prose.contains(" a annotation"),
+        "\"a annotation\" in the generated code"
+    );
+    for expected in [
+        "every field of an annotation",
+        "creates an annotation",
+        "/// An annotation as the API shows it",
+    ] {
+        assert!(
+            prose.contains(expected),
+            "no {expected:?} in the generated code"
+        );
+    }
+}
+
 #[test]
 fn a_web_namespace_holds_every_controller_of_it() {
     let (_dir, app) = new_app(&[]);
