@@ -290,9 +290,11 @@ fn a_sqlite_app_whose_file_is_read_only_recovers_once_it_is_writable() {
     faulty.check(&site.get("/health"), 200);
 }
 
-/// `axgen db reset` and `db drop` refuse to delete a SQLite database while the app has it open
-/// (it would go on serving the deleted file) and leave it as it was; once the app is stopped,
-/// they go ahead.
+/// A SQLite app started before `axgen migrate` warns of the pending migrations, and names
+/// them in the error of a request that failed on a missing table; its log, written to a pipe,
+/// has no colour codes. Then `axgen db reset` and `db drop` refuse to delete the database
+/// while the app has it open (it would go on serving the deleted file) and leave it as it
+/// was; once the app is stopped, they go ahead.
 #[test]
 fn db_reset_and_drop_refuse_while_a_sqlite_app_has_the_database_open() {
     let mut faulty = Faulty::sqlite(
@@ -300,12 +302,38 @@ fn db_reset_and_drop_refuse_while_a_sqlite_app_has_the_database_open() {
         &[&["gen", "json", "Blog", "Post", "posts", "title:string"]],
     );
     faulty.axgen(&["db", "create"]).assert_code(0);
+
+    // Started before `axgen migrate`: it warns at start-up, and a request that fails on the
+    // missing table names the pending migration (a debug build, as `cargo run` makes).
+    faulty.start_app();
+    let pending = faulty.eventually_logged("migrations are pending: ");
+    assert!(
+        pending.contains("_create_posts; run `axgen migrate`"),
+        "{pending}"
+    );
+    let failed = faulty.site().get("/api/posts");
+    faulty.check(&failed, 500);
+    let names = failed.json()["errors"]["pending_migrations"].clone();
+    assert!(
+        names.as_array().is_some_and(
+            |names| names.len() == 1 && names[0].as_str().unwrap().ends_with("_create_posts")
+        ),
+        "{}",
+        failed.body
+    );
+    faulty.server = None;
     faulty.axgen(&["migrate"]).assert_code(0);
+
     faulty.start_app();
     let site = faulty.site();
     faulty.check(
         &site.post_json("/api/posts", &json!({ "post": { "title": "Kept" } })),
         201,
+    );
+    assert!(
+        !faulty.log().contains('\x1b'),
+        "the log, written to a pipe, has colour codes:\n{}",
+        faulty.log()
     );
 
     for command in [&["db", "reset", "--yes"][..], &["db", "drop", "--yes"]] {
@@ -494,6 +522,23 @@ impl Faulty {
     /// The app's output so far, for failure messages.
     fn log(&self) -> String {
         self.server.as_ref().map(Server::log).unwrap_or_default()
+    }
+
+    /// The first line of the app's log that contains `text`, waiting a few seconds for it.
+    #[track_caller]
+    fn eventually_logged(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            if let Some(line) = log.lines().find(|line| line.contains(text)) {
+                return line.to_owned();
+            }
+            assert!(
+                started.elapsed() < RECOVERY_WITHIN,
+                "the app did not log {text:?}:\n{log}"
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Asserts the status of an answer, showing it and the app's log when it differs.
