@@ -1509,6 +1509,11 @@ fn fake_rows(engine: Engine) {
         "0"
     );
     assert_eq!(app.scalar("SELECT COUNT(DISTINCT slug) FROM posts"), "300");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM posts WHERE updated_at < inserted_at"),
+        "0",
+        "a faked row was updated before it was inserted"
+    );
     let parents = app.scalar("SELECT COUNT(DISTINCT user_id) FROM posts");
     assert!(
         parents.parse::<u32>().unwrap() > 1,

@@ -33,6 +33,8 @@ pub struct Faker<'t> {
     adapter: Adapter,
     rng: ThreadRng,
     row: u64,
+    /// Where `inserted_at` and `updated_at` are in a row, when both are faked.
+    timestamps: Option<(usize, usize)>,
 }
 
 /// One column's generator, with what keeps it unique.
@@ -126,12 +128,15 @@ impl<'t> Faker<'t> {
             };
             columns.push(Filler { column, make, seen });
         }
+        let position = |name: &str| columns.iter().position(|f| f.column.name == name);
+        let timestamps = position("inserted_at").zip(position("updated_at"));
         Ok(Faker {
             table,
             columns,
             adapter,
             rng: fake::rand::rng(),
             row: 0,
+            timestamps,
         })
     }
 
@@ -140,14 +145,24 @@ impl<'t> Faker<'t> {
         self.columns.iter().map(|f| f.column).collect()
     }
 
-    /// Fills `out` with the next row.
+    /// Fills `out` with the next row; its `updated_at` is never before its `inserted_at`.
     pub fn row(&mut self, out: &mut Vec<Value>) -> Result<()> {
         self.row += 1;
+        let start = out.len();
         for filler in &mut self.columns {
             let value = filler
                 .next(&mut self.rng, self.row, self.adapter)
                 .ok_or_else(|| exhausted(self.table, filler.column, self.row))?;
             out.push(value);
+        }
+        if let Some((inserted, updated)) = self.timestamps {
+            let (inserted, updated) = (start + inserted, start + updated);
+            // Both are written in one format, in which text order is time order.
+            if let (Value::Text(i), Value::Text(u)) = (&out[inserted], &out[updated])
+                && u < i
+            {
+                out.swap(inserted, updated);
+            }
         }
         Ok(())
     }
@@ -362,7 +377,7 @@ impl Filler<'_> {
                 return Some(value);
             }
         }
-        let value = distinct(&self.make, rng, row, seen)?;
+        let value = distinct(&self.make, rng, row, seen, adapter)?;
         seen.insert(value.key());
         Some(value)
     }
@@ -390,7 +405,13 @@ fn next_parent(
 }
 
 /// A value made distinct by construction, after random ones kept colliding.
-fn distinct(make: &Make, rng: &mut ThreadRng, row: u64, seen: &HashSet<String>) -> Option<Value> {
+fn distinct(
+    make: &Make,
+    rng: &mut ThreadRng,
+    row: u64,
+    seen: &HashSet<String>,
+    adapter: Adapter,
+) -> Option<Value> {
     match make {
         Make::Text(style, max) => {
             let base = text(*style, rng);
@@ -399,7 +420,8 @@ fn distinct(make: &Make, rng: &mut ThreadRng, row: u64, seen: &HashSet<String>) 
                 .find(|v| !seen.contains(v))
                 .map(Value::Text)
         }
-        Make::Uuid | Make::Bytes | Make::DateTime { .. } => Some(make_plain(make, rng)),
+        // As any other value of the column: SQLite's timestamps in the app's format.
+        Make::Uuid | Make::Bytes | Make::DateTime { .. } => Some(self::make(make, rng, adapter)),
         _ => None,
     }
 }
@@ -590,5 +612,24 @@ mod tests {
         let id = uuid(&mut fake::rand::rng());
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
+    }
+
+    #[test]
+    fn a_timestamp_made_distinct_is_written_as_any_other_of_its_column() {
+        let mut rng = fake::rand::rng();
+        let make = Make::DateTime { tz: true };
+        for (adapter, zone) in [(Adapter::Sqlite, "+00:00"), (Adapter::Postgres, "Z")] {
+            let plain = self::make(&make, &mut rng, adapter);
+            let distinct = distinct(&make, &mut rng, 1, &HashSet::new(), adapter);
+            for value in [Some(plain), distinct] {
+                let Some(Value::Text(at)) = value else {
+                    panic!("{adapter:?}: {value:?}");
+                };
+                assert!(
+                    at.ends_with(zone) && at[10..11] == *"T",
+                    "{adapter:?}: {at}"
+                );
+            }
+        }
     }
 }
