@@ -366,7 +366,7 @@ pub struct RollbackArgs {
 /// The output flags `migrate` and `rollback` share.
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct ShowArgs {
-    /// Print the SQL of each migration as it runs.
+    /// Print the SQL of each migration as it runs, and what PostgreSQL noticed meanwhile.
     #[arg(long)]
     pub log_sql: bool,
     /// Print what would run, change nothing.

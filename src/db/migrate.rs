@@ -10,6 +10,7 @@ use sqlx::mysql::MySqlConnection;
 
 use super::conn::{Conn, Db, each_db};
 use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
+use super::notices;
 use super::{App, duration};
 use crate::cli::{Adapter, MigrateArgs, RollbackArgs, ShowArgs};
 use crate::error::UsageError;
@@ -18,6 +19,9 @@ use crate::output::Printer;
 /// `axgen migrate`: applies pending migrations in version order.
 pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> {
     let reach = migrate_reach(args)?;
+    if args.show.log_sql {
+        notices::keep();
+    }
     let files = migrations::load(&app.migrations_dir())?;
     let mut conn = if args.show.dry_run {
         app.database.connect_or_empty(printer).await?
@@ -38,6 +42,9 @@ pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> 
 /// `axgen rollback`: reverts applied migrations, newest first.
 pub async fn down(app: &App, args: &RollbackArgs, printer: &Printer) -> Result<()> {
     let reach = rollback_reach(args)?;
+    if args.show.log_sql {
+        notices::keep();
+    }
     let (files, mut conn) = open(app).await?;
     let _lock = lock_sqlite(app, args.show, printer)?;
     let result = revert_applied(&mut conn.db(), &files, reach, args.show, printer).await;
@@ -200,6 +207,7 @@ async fn apply_pending(
             continue;
         }
         let elapsed = apply_one(db, file, last_good.as_ref()).await?;
+        print_notices(printer, show);
         printer.line(&format!(
             "== Migrated {} in {}",
             file.version,
@@ -243,6 +251,15 @@ fn announce(
     printer.line(&format!("== {verb} {version} {name} ({way})"));
     if show.log_sql {
         printer.line(sql.sql.as_str().trim_end());
+    }
+}
+
+/// With `--log-sql`, what PostgreSQL noticed while the migration ran.
+fn print_notices(printer: &Printer, show: ShowArgs) {
+    if show.log_sql {
+        for notice in notices::take() {
+            printer.line(&notice);
+        }
     }
 }
 
@@ -386,6 +403,7 @@ async fn revert_applied(
                     migrate_reason(&err)
                 )
             })?;
+        print_notices(printer, show);
         printer.line(&format!("== Reverted {version} in {}", duration(elapsed)));
     }
     finish(db, printer, show, todo.len(), "roll back").await

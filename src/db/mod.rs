@@ -7,6 +7,7 @@ mod conn;
 mod database;
 mod migrate;
 mod migrations;
+mod notices;
 mod seed;
 mod status;
 

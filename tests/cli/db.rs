@@ -993,6 +993,43 @@ fn dry_run_changes_nothing_and_log_sql_prints_the_sql() {
     assert_eq!(app.applied(), [V1, V2, V3]);
 }
 
+/// `--log-sql` prints what PostgreSQL noticed while each migration ran, under it, as psql
+/// does; without it, the notices stay unprinted.
+#[test]
+fn log_sql_prints_the_notices_of_postgres() {
+    let Some(app) = App::new(Engine::Postgres) else {
+        return;
+    };
+    app.migration(
+        V1,
+        "tidy_up",
+        "DROP TABLE IF EXISTS nothing_here;\nDO $$ BEGIN RAISE WARNING 'careful'; END $$;\n",
+        Some("DROP TABLE IF EXISTS gone_too;"),
+    );
+    app.axgen(&["db", "create"]).assert_code(0);
+    let logged = app.axgen(&["migrate", "--log-sql"]);
+    logged.assert_code(0);
+    assert!(
+        logged.stdout.contains(
+            "NOTICE:  table \"nothing_here\" does not exist, skipping\nWARNING:  careful\n== Migrated"
+        ),
+        "{}",
+        logged.stdout
+    );
+    let logged = app.axgen(&["rollback", "--log-sql"]);
+    logged.assert_code(0);
+    assert!(
+        logged
+            .stdout
+            .contains("NOTICE:  table \"gone_too\" does not exist, skipping\n== Reverted"),
+        "{}",
+        logged.stdout
+    );
+    let quiet = app.axgen(&["migrate"]);
+    quiet.assert_code(0);
+    assert!(!quiet.stdout.contains("NOTICE"), "{}", quiet.stdout);
+}
+
 // ---------------------------------------------------------------- connections
 
 #[test]
