@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::adapter::Adapter;
+use crate::output::ColorChoice;
 
 /// Phoenix-style generators and database tasks for axum + sqlx + minijinja apps.
 #[derive(Debug, Parser)]
@@ -38,18 +42,6 @@ pub struct GlobalArgs {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-}
-
-/// When to colour the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    /// Colour when writing to a terminal.
-    #[default]
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,50 +140,6 @@ Modifiers (after the type):
   index                  priority:integer:index
   redact                 secret:string:redact
   optional               subtitle:string:optional";
-
-/// The database engine of a new app.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ValueEnum,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Adapter {
-    /// SQLite, embedded: a file beside the app.
-    #[default]
-    Sqlite,
-    /// PostgreSQL server.
-    Postgres,
-    /// MySQL or MariaDB server.
-    Mysql,
-}
-
-impl Adapter {
-    /// Every adapter, in a stable order.
-    pub const ALL: [Adapter; 3] = [Adapter::Sqlite, Adapter::Postgres, Adapter::Mysql];
-
-    /// The lower-case name used in axgen.toml, templates and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Adapter::Sqlite => "sqlite",
-            Adapter::Postgres => "postgres",
-            Adapter::Mysql => "mysql",
-        }
-    }
-}
-
-impl std::fmt::Display for Adapter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 #[derive(Debug, Clone, Args)]
 pub struct NewArgs {
@@ -412,6 +360,35 @@ pub enum TemplatesCommand {
         /// The generator whose templates to copy (new, schema, context, html, json, migration).
         generator: Option<String>,
     },
+}
+
+/// `--database`: clap learns the domain's adapters here, so that `adapter.rs` knows nothing
+/// of the command line.
+impl ValueEnum for Adapter {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Adapter::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.about()))
+    }
+}
+
+/// `--color`, for the printer's own choice.
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorChoice::Auto, ColorChoice::Always, ColorChoice::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ColorChoice::Auto => {
+                PossibleValue::new("auto").help("Colour when writing to a terminal")
+            }
+            ColorChoice::Always => PossibleValue::new("always").help("Always colour"),
+            ColorChoice::Never => PossibleValue::new("never").help("Never colour"),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 
 /// The name of the file that marks an axgen app's root.

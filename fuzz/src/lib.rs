@@ -21,7 +21,8 @@ use std::path::Path;
 
 use std::collections::BTreeSet;
 
-use axgen::cli::{Adapter, Cli, Command, GenCommand, GenOptions};
+use axgen::adapter::Adapter;
+use axgen::cli::{Cli, Command, GenCommand, GenOptions};
 use axgen::generators::context::{self, ContextOptions};
 use axgen::generators::html::{self, WebKind};
 use axgen::generators::schema::{self, Model, ModuleEdits, SchemaOptions, Target};

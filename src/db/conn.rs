@@ -13,7 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::output::Printer;
 use crate::project::DatabaseUrl;

@@ -11,7 +11,8 @@ use sqlx::mysql::MySqlConnection;
 use super::conn::{Conn, Db, each_db};
 use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
 use super::{App, duration};
-use crate::cli::{Adapter, MigrateArgs, RollbackArgs, ShowArgs};
+use crate::adapter::Adapter;
+use crate::cli::{MigrateArgs, RollbackArgs, ShowArgs};
 use crate::error::UsageError;
 use crate::output::Printer;
 

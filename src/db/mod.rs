@@ -16,7 +16,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::{Adapter, DbCommand, GlobalArgs, MigrateArgs, RollbackArgs, SeedArgs};
+use crate::adapter::Adapter;
+use crate::cli::{DbCommand, GlobalArgs, MigrateArgs, RollbackArgs, SeedArgs};
 use crate::output::Printer;
 use crate::project::Project;
 

@@ -14,7 +14,8 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use crate::cli::{Adapter, GenOptions, GenResourceArgs};
+use crate::adapter::Adapter;
+use crate::cli::{GenOptions, GenResourceArgs};
 use crate::error::UsageError;
 use crate::generators::context::{self, ContextOptions, Fixture, FixtureCall};
 use crate::generators::schema::{self, FieldModel, Model, Target};

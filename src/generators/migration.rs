@@ -9,7 +9,8 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use minijinja::context;
 
-use crate::cli::{Adapter, GenMigrationArgs};
+use crate::adapter::Adapter;
+use crate::cli::GenMigrationArgs;
 use crate::error::UsageError;
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};

@@ -9,7 +9,8 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use crate::cli::{Adapter, NewArgs};
+use crate::adapter::Adapter;
+use crate::cli::NewArgs;
 use crate::error::UsageError;
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};

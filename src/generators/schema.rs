@@ -12,7 +12,8 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use crate::cli::{Adapter, GenOptions, GenSchemaArgs};
+use crate::adapter::Adapter;
+use crate::cli::{GenOptions, GenSchemaArgs};
 use crate::error::UsageError;
 use crate::generators::migration::{self, MIGRATIONS_DIR};
 use crate::output::Printer;

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::spec::types;
 use crate::spec::{Field, Resource};
 

@@ -14,7 +14,8 @@ use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axgen::cli::{Adapter, GenOptions};
+use axgen::adapter::Adapter;
+use axgen::cli::GenOptions;
 use axgen::generators::html::{self, WebKind};
 use axgen::generators::schema::Target;
 use axgen::plan::ApplyOptions;

@@ -5,7 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use axgen::cli::{Adapter, GenOptions};
+use axgen::adapter::Adapter;
+use axgen::cli::GenOptions;
 use axgen::generators::context::{self, ContextOptions};
 use axgen::generators::schema::{self, Model, ModuleEdits, SchemaOptions, Target};
 use axgen::plan::{Op, Plan};

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use axgen::cli::{Adapter, GenOptions};
+use axgen::adapter::Adapter;
+use axgen::cli::GenOptions;
 use axgen::generators::context::{self, ContextOptions};
 use axgen::generators::html::{self, WebKind};
 use axgen::generators::schema::Target;

@@ -19,7 +19,7 @@ use fake::rand::seq::{IndexedRandom as _, SliceRandom as _};
 
 use super::catalog::Table;
 use super::value::{Column, Kind, Raw, Value, convert, hex};
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::db::conn::{Db, each_db, quote_ident};
 use crate::error::UsageError;
 

@@ -23,7 +23,8 @@ use self::sink::{Batch, Refused, Sink, Unplaced, db_message};
 use self::value::{Column, Kind, Raw, Value};
 use super::App;
 use super::conn::{Conn, Db, Tx, quote_ident};
-use crate::cli::{Adapter, SeedArgs};
+use crate::adapter::Adapter;
+use crate::cli::SeedArgs;
 use crate::error::UsageError;
 use crate::naming;
 use crate::output::Printer;
@@ -974,7 +975,7 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
-        let printer = Printer::new(true, crate::cli::ColorChoice::Never);
+        let printer = Printer::new(true, crate::output::ColorChoice::Never);
         let files = dir_files(dir.path(), &printer).unwrap();
         let labels: Vec<&str> = files.iter().map(|f| f.label.as_str()).collect();
         assert_eq!(labels, ["seeds/a.sql", "seeds/b.csv", "seeds/c.json"]);

@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::Value as Json;
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 
 /// What a column holds, as far as converting values goes.
 #[derive(Debug, Clone, PartialEq)]

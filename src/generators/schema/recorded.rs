@@ -9,7 +9,8 @@ use std::path::Path;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::cli::{Adapter, Cli, Command, GenCommand};
+use crate::adapter::Adapter;
+use crate::cli::{Cli, Command, GenCommand};
 use crate::error::UsageError;
 use crate::spec::{self, Resource};
 
