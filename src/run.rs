@@ -6,8 +6,15 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, GenCommand, Shell, TemplatesCommand};
+use crate::cli::{
+    Cli, Command, GenCommand, GenOptions, GenResourceArgs, GenSchemaArgs, NewArgs, Shell,
+    TemplatesCommand,
+};
+use crate::generators::new::NewRequest;
+use crate::generators::{GenRequest, Layers};
 use crate::output::Printer;
+use crate::plan::ApplyOptions;
+use crate::spec::{Request, SpecOptions};
 
 /// Runs axgen with these arguments (the first is the program name).
 pub fn run<I, T>(args: I) -> Result<ExitCode>
@@ -35,13 +42,23 @@ where
         _ => None,
     };
     match cli.command {
-        Command::New(args) => crate::generators::new::run(&args, &cwd, &printer),
+        Command::New(args) => crate::generators::new::run(&new_request(args), &cwd, &printer),
         Command::Gen(generator) => match generator {
-            GenCommand::Html(args) => crate::generators::html::run(&args, &cwd, &printer),
-            GenCommand::Json(args) => crate::generators::json::run(&args, &cwd, &printer),
-            GenCommand::Context(args) => crate::generators::context::run(&args, &cwd, &printer),
-            GenCommand::Schema(args) => crate::generators::schema::run(&args, &cwd, &printer),
-            GenCommand::Migration(args) => crate::generators::migration::run(&args, &cwd, &printer),
+            GenCommand::Html(args) => {
+                crate::generators::html::run(&resource_request(args), &cwd, &printer)
+            }
+            GenCommand::Json(args) => {
+                crate::generators::json::run(&resource_request(args), &cwd, &printer)
+            }
+            GenCommand::Context(args) => {
+                crate::generators::context::run(&resource_request(args), &cwd, &printer)
+            }
+            GenCommand::Schema(args) => {
+                crate::generators::schema::run(&schema_request(args), &cwd, &printer)
+            }
+            GenCommand::Migration(args) => {
+                crate::generators::migration::run(&args.name, args.dry_run, &cwd, &printer)
+            }
         },
         Command::Migrate(args) => crate::db::migrate(&args, &cli.global, &cwd, &printer),
         Command::Rollback(args) => crate::db::rollback(&args, &cli.global, &cwd, &printer),
@@ -56,6 +73,67 @@ where
             print_completions(shell);
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `axgen new`'s arguments as the generator's request.
+fn new_request(args: NewArgs) -> NewRequest {
+    NewRequest {
+        app: args.app,
+        adapter: args.database,
+        html: !args.no_html,
+        path: args.path,
+        apply: ApplyOptions {
+            force: args.force,
+            dry_run: args.dry_run,
+        },
+    }
+}
+
+/// `gen html|json|context`'s arguments as the generator's request.
+pub fn resource_request(args: GenResourceArgs) -> GenRequest {
+    gen_request(
+        Some(args.context),
+        args.schema,
+        args.plural,
+        args.fields,
+        args.options,
+    )
+}
+
+/// `gen schema`'s arguments as the generator's request.
+pub fn schema_request(args: GenSchemaArgs) -> GenRequest {
+    gen_request(None, args.schema, args.plural, args.fields, args.options)
+}
+
+fn gen_request(
+    context: Option<String>,
+    schema: String,
+    plural: String,
+    fields: Vec<String>,
+    options: GenOptions,
+) -> GenRequest {
+    GenRequest {
+        spec: Request {
+            context,
+            schema,
+            plural,
+            fields,
+            options: SpecOptions {
+                table: options.table,
+                binary_id: options.binary_id,
+                web: options.web,
+            },
+        },
+        layers: Layers {
+            context: !options.no_context,
+            schema: !options.no_schema,
+            migration: !options.no_migration,
+        },
+        apply: ApplyOptions {
+            force: options.force,
+            dry_run: options.dry_run,
+        },
     }
 }
 

@@ -12,13 +12,13 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::GenResourceArgs;
 use crate::error::UsageError;
+use crate::generators::GenRequest;
 use crate::generators::schema::{self, FieldModel, Model, ModuleEdits, SchemaOptions, Target};
 use crate::output::Printer;
-use crate::plan::{ApplyOptions, Plan};
+use crate::plan::Plan;
 use crate::project::Project;
-use crate::spec::{self, Field, Resource};
+use crate::spec::{Field, Resource};
 use crate::templates::Templates;
 
 /// The marker line in a context module before which the imports of its functions go.
@@ -495,23 +495,26 @@ fn fixture_steps(resource: &Resource, fixtures: &[Fixture]) -> Vec<String> {
 }
 
 /// Refuses options that make no sense for `gen context`.
-fn check_options(args: &GenResourceArgs) -> Result<(), UsageError> {
-    if args.options.no_context {
+fn check_options(request: &GenRequest) -> Result<(), UsageError> {
+    if !request.layers.context {
+        let spec = &request.spec;
         return Err(UsageError::new(
             "--no-context leaves nothing for `gen context` to generate but a schema",
         )
         .with_hint(format!(
             "use `axgen gen schema {}.{} {}` instead",
-            args.context, args.schema, args.plural
+            spec.context.as_deref().unwrap_or_default(),
+            spec.schema,
+            spec.plural
         )));
     }
     Ok(())
 }
 
 /// `axgen gen context`.
-pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let spec = spec::from_resource_args(args)?;
-    check_options(args)?;
+pub fn run(request: &GenRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let spec = request.spec.parse()?;
+    check_options(request)?;
     let project = Project::find(cwd)?;
     let resource = spec.resolve(project.adapter());
     let target = Target {
@@ -519,8 +522,8 @@ pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<Exit
         app: &project.config.app.name,
     };
     let options = ContextOptions {
-        schema: !args.options.no_schema,
-        migration: !args.options.no_migration,
+        schema: request.layers.schema,
+        migration: request.layers.migration,
     };
     let templates = Templates::new(Some(&project.root));
     let plan = plan(
@@ -531,10 +534,6 @@ pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<Exit
         &templates,
         Utc::now(),
     )?;
-    let apply = ApplyOptions {
-        force: args.options.force,
-        dry_run: args.options.dry_run,
-    };
-    plan.apply(&project.root, apply, printer)?;
+    plan.apply(&project.root, request.apply, printer)?;
     Ok(ExitCode::SUCCESS)
 }

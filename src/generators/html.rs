@@ -15,14 +15,14 @@ use minijinja::value::Serde;
 use serde::Serialize;
 
 use crate::adapter::Adapter;
-use crate::cli::{GenOptions, GenResourceArgs};
 use crate::error::UsageError;
 use crate::generators::context::{self, ContextOptions, Fixture, FixtureCall};
 use crate::generators::schema::{self, FieldModel, Model, Target};
+use crate::generators::{GenRequest, Layers};
 use crate::output::Printer;
-use crate::plan::{ApplyOptions, Plan};
+use crate::plan::Plan;
 use crate::project::Project;
-use crate::spec::{self, Field, Resource};
+use crate::spec::{Field, Resource};
 use crate::sql::{self, Codec};
 use crate::templates::Templates;
 
@@ -471,8 +471,8 @@ fn rust_string(text: &str) -> String {
 }
 
 /// `axgen gen html`.
-pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    run_web(WebKind::Html, args, cwd, printer)
+pub fn run(request: &GenRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    run_web(WebKind::Html, request, cwd, printer)
 }
 
 /// `axgen gen html|json`: the data layer (context, schema and migration, unless
@@ -480,11 +480,11 @@ pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<Exit
 /// applied all-or-nothing.
 pub fn run_web(
     kind: WebKind,
-    args: &GenResourceArgs,
+    request: &GenRequest,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let spec = spec::from_resource_args(args)?;
+    let spec = request.spec.parse()?;
     let project = Project::find(cwd)?;
     if kind == WebKind::Html && !project.root.join(VIEW_FILE).is_file() {
         return Err(UsageError::new(format!(
@@ -503,15 +503,11 @@ pub fn run_web(
         kind,
         &resource,
         target,
-        &args.options,
+        request.layers,
         &templates,
         Utc::now(),
     )?;
-    let options = ApplyOptions {
-        force: args.options.force,
-        dry_run: args.options.dry_run,
-    };
-    plan.apply(&project.root, options, printer)?;
+    plan.apply(&project.root, request.apply, printer)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -522,17 +518,17 @@ pub fn plan(
     kind: WebKind,
     resource: &Resource,
     target: Target,
-    options: &GenOptions,
+    layers: Layers,
     templates: &Templates,
     now: DateTime<Utc>,
 ) -> Result<Plan> {
-    let mut plan = if options.no_context {
+    let mut plan = if !layers.context {
         require_context(resource, target.root)?;
         Plan::default()
     } else {
         let data = ContextOptions {
-            schema: !options.no_schema,
-            migration: !options.no_migration,
+            schema: layers.schema,
+            migration: layers.migration,
         };
         context::plan(resource, target, data, kind.name(), templates, now)?
     };
@@ -562,15 +558,15 @@ fn require_context(resource: &Resource, root: &Path) -> Result<(), UsageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::GenOptions;
+    use crate::spec::SpecOptions;
 
     fn resource(web: Option<&str>) -> Resource {
-        let options = GenOptions {
+        let options = SpecOptions {
             web: web.map(str::to_string),
-            ..GenOptions::default()
+            ..SpecOptions::default()
         };
         let fields = ["title".to_string()];
-        spec::parse_resource("Blog", "BlogPost", "blog_posts", &fields, &options)
+        crate::spec::parse_resource("Blog", "BlogPost", "blog_posts", &fields, &options)
             .unwrap()
             .resolve(Adapter::Sqlite)
     }

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::GenResourceArgs;
+use crate::generators::GenRequest;
 use crate::output::Printer;
 
 use super::html::{WebKind, run_web};
 
 /// `axgen gen json`.
-pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    run_web(WebKind::Json, args, cwd, printer)
+pub fn run(request: &GenRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    run_web(WebKind::Json, request, cwd, printer)
 }

@@ -13,11 +13,11 @@ use minijinja::value::Serde;
 use serde::Serialize;
 
 use crate::adapter::Adapter;
-use crate::cli::{GenOptions, GenSchemaArgs};
 use crate::error::UsageError;
 use crate::generators::migration::{self, MIGRATIONS_DIR};
+use crate::generators::{GenRequest, Layers};
 use crate::output::Printer;
-use crate::plan::{ApplyOptions, Plan};
+use crate::plan::Plan;
 use crate::project::Project;
 use crate::spec::{self, Field, Resource};
 use crate::sql::{self, Codec, Driver, Queries, Table};
@@ -127,7 +127,7 @@ impl<'a> Model<'a> {
             app,
             adapter,
             dialect: migration::dialect_name(adapter),
-            command: command(generator, resource),
+            command: spec::recorded(generator, resource),
             resource,
             decode_by_hand: has.text || has.json,
             fields,
@@ -159,54 +159,6 @@ fn invalid_json(kind: &str) -> &'static str {
         "enum" => r#""not a value""#,
         _ => r#""not an id""#,
     }
-}
-
-/// The generator command that makes `resource`, as recorded in its schema module and read
-/// back to build test fixtures: `gen context Blog Post posts title:string:unique`.
-pub fn command(generator: &str, resource: &Resource) -> String {
-    let mut words = vec!["gen".to_string(), generator.to_string()];
-    match &resource.context {
-        Some(context) if generator == "schema" => {
-            words.push(format!("{}.{}", context.name, resource.schema.name));
-        }
-        Some(context) => words.extend([context.name.clone(), resource.schema.name.clone()]),
-        None => words.push(resource.schema.name.clone()),
-    }
-    words.push(resource.plural.clone());
-    words.extend(resource.fields.iter().map(field_spec));
-    if resource.table != resource.plural {
-        words.extend(["--table".to_string(), resource.table.clone()]);
-    }
-    if resource.binary_id {
-        words.push("--binary-id".to_string());
-    }
-    words.join(" ")
-}
-
-/// `name:type[:arg...][:modifier...]` of a resolved field.
-fn field_spec(field: &Field) -> String {
-    let mut parts = vec![field.name.clone(), field.kind.clone()];
-    if let Some(element) = &field.array_of {
-        parts.push(element.kind.clone());
-    }
-    parts.extend(field.enum_values.iter().cloned());
-    if let Some(reference) = &field.references {
-        parts.push(reference.table.clone());
-    }
-    let explicit_index = field.index && field.references.is_none();
-    let modifiers = [
-        (field.unique, "unique"),
-        (explicit_index, "index"),
-        (field.redact, "redact"),
-        (field.optional, "optional"),
-    ];
-    parts.extend(
-        modifiers
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, m)| m.to_string()),
-    );
-    parts.join(":")
 }
 
 /// Renders template `name` of the schema or context pack with `model`.
@@ -370,8 +322,8 @@ fn migration_creating(dir: &Path, table: &str) -> Result<Option<String>> {
 }
 
 /// Refuses options that make no sense for `gen schema`.
-fn check_options(options: &GenOptions) -> Result<(), UsageError> {
-    if options.no_schema {
+fn check_options(layers: Layers) -> Result<(), UsageError> {
+    if !layers.schema {
         return Err(
             UsageError::new("--no-schema leaves nothing for `gen schema` to generate")
                 .with_hint("drop --no-schema, or use `axgen gen migration` for a migration alone"),
@@ -401,9 +353,9 @@ pub fn next_steps(model: &Model, migration: bool) -> Vec<String> {
 }
 
 /// `axgen gen schema`.
-pub fn run(args: &GenSchemaArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let spec = spec::from_schema_args(args)?;
-    check_options(&args.options)?;
+pub fn run(request: &GenRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let spec = request.spec.parse()?;
+    check_options(request.layers)?;
     let project = Project::find(cwd)?;
     let resource = spec.resolve(project.adapter());
     let target = Target {
@@ -413,57 +365,12 @@ pub fn run(args: &GenSchemaArgs, cwd: &Path, printer: &Printer) -> Result<ExitCo
     let model = Model::new(&resource, target.app, "schema");
     let templates = Templates::new(Some(&project.root));
     let options = SchemaOptions {
-        migration: !args.options.no_migration,
+        migration: request.layers.migration,
     };
     let mut edits = ModuleEdits::default();
     let mut plan = plan_schema(&model, target, options, &templates, Utc::now(), &mut edits)?;
     edits.plan(&mut plan, target.root)?;
     plan.next_steps = next_steps(&model, options.migration);
-    let apply = ApplyOptions {
-        force: args.options.force,
-        dry_run: args.options.dry_run,
-    };
-    plan.apply(&project.root, apply, printer)?;
+    plan.apply(&project.root, request.apply, printer)?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn resource(fields: &[&str]) -> Resource {
-        let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        spec::parse_resource("Blog", "Post", "posts", &fields, &GenOptions::default())
-            .unwrap()
-            .resolve(Adapter::Sqlite)
-    }
-
-    #[test]
-    fn the_command_reads_back_as_the_same_resource() {
-        let fields = [
-            "title:string:unique",
-            "tags:array:string:optional",
-            "state:enum:a:b",
-            "user_id:references:users",
-            "n:integer:index:redact",
-        ];
-        let original = resource(&fields);
-        let command = command("context", &original);
-        assert_eq!(
-            command,
-            "gen context Blog Post posts title:string:unique tags:array:string:optional \
-             state:enum:a:b user_id:references:users n:integer:index:redact"
-        );
-        let words: Vec<&str> = command.split(' ').skip(2).collect();
-        let again = spec::parse_resource(
-            words[0],
-            words[1],
-            words[2],
-            &words[3..].iter().map(|w| w.to_string()).collect::<Vec<_>>(),
-            &GenOptions::default(),
-        )
-        .unwrap()
-        .resolve(Adapter::Sqlite);
-        assert_eq!(command, self::command("context", &again));
-    }
 }

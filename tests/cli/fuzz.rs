@@ -15,11 +15,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axgen::adapter::Adapter;
-use axgen::cli::GenOptions;
+use axgen::generators::Layers;
 use axgen::generators::html::{self, WebKind};
 use axgen::generators::schema::Target;
 use axgen::plan::ApplyOptions;
-use axgen::spec;
+use axgen::spec::{self, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
@@ -291,10 +291,10 @@ async fn assert_sql_accepted(
 /// One case: nothing panics; an accepted spec's plans parse and migrate. Returns whether the
 /// spec was accepted.
 fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCaseError> {
-    let options = GenOptions {
+    let options = SpecOptions {
         binary_id: case.binary_id,
         web: case.web.then(|| "Admin".to_string()),
-        ..GenOptions::default()
+        ..SpecOptions::default()
     };
     let parsed = spec::parse_resource(
         case.context,
@@ -316,10 +316,12 @@ fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCas
         let templates = Templates::new(None);
         let printer = axgen::output::Printer::new(true, Default::default());
         for kind in [WebKind::Html, WebKind::Json] {
-            let mut options = options.clone();
-            // The second generator reuses the context the first one made.
-            options.no_context = kind == WebKind::Json;
-            let plan = html::plan(kind, &resource, target, &options, &templates, now)
+            let layers = Layers {
+                // The second generator reuses the context the first one made.
+                context: kind != WebKind::Json,
+                ..Layers::default()
+            };
+            let plan = html::plan(kind, &resource, target, layers, &templates, now)
                 .map_err(|err| TestCaseError::fail(format!("{kind:?} plan failed: {err:#}")))?;
             plan.apply(app.path(), ApplyOptions::default(), &printer)
                 .map_err(|err| {

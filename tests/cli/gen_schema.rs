@@ -6,11 +6,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use axgen::adapter::Adapter;
-use axgen::cli::GenOptions;
 use axgen::generators::context::{self, ContextOptions};
 use axgen::generators::schema::{self, Model, ModuleEdits, SchemaOptions, Target};
 use axgen::plan::{Op, Plan};
-use axgen::spec::{self, Resource};
+use axgen::spec::{self, Resource, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -46,9 +45,9 @@ fn resource(
     adapter: Adapter,
     binary_id: bool,
 ) -> Resource {
-    let options = GenOptions {
+    let options = SpecOptions {
         binary_id,
-        ..GenOptions::default()
+        ..SpecOptions::default()
     };
     spec::parse_resource(context, schema, plural, &fields(list), &options)
         .unwrap()
