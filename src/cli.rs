@@ -274,20 +274,29 @@ pub struct GenMigrationArgs {
     pub dry_run: bool,
 }
 
+/// How far `migrate` or `rollback` goes: one of these at most.
 #[derive(Debug, Clone, Args)]
-pub struct MigrateArgs {
-    /// Apply only the next N pending migrations.
+pub struct ReachArgs {
+    /// Only N migrations: the next N pending ones (migrate), the last N applied (rollback,
+    /// default 1).
     #[arg(long, value_name = "N", group = "target")]
     pub step: Option<u32>,
-    /// Apply pending migrations up to and including VERSION (no file needs exactly VERSION).
+    /// Migrate: apply pending migrations up to and including VERSION (no file needs exactly
+    /// VERSION). Rollback: revert every migration newer than VERSION (VERSION stays applied).
     #[arg(long, value_name = "VERSION", group = "target")]
     pub to: Option<i64>,
+    /// Every migration: every pending one (migrate's default), every applied one (rollback).
+    #[arg(long, group = "target")]
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub reach: ReachArgs,
     /// Apply pending migrations older than VERSION.
     #[arg(long, value_name = "VERSION", group = "target")]
     pub to_exclusive: Option<i64>,
-    /// Apply every pending migration (the default).
-    #[arg(long, group = "target")]
-    pub all: bool,
     /// Refuse to apply a pending migration older than the newest applied one (by default it
     /// is applied, with a warning).
     #[arg(long)]
@@ -298,15 +307,8 @@ pub struct MigrateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {
-    /// Revert the last N applied migrations (default 1).
-    #[arg(long, value_name = "N", group = "target")]
-    pub step: Option<u32>,
-    /// Revert every migration newer than VERSION (VERSION stays applied).
-    #[arg(long, value_name = "VERSION", group = "target")]
-    pub to: Option<i64>,
-    /// Revert every applied migration.
-    #[arg(long, group = "target")]
-    pub all: bool,
+    #[command(flatten)]
+    pub reach: ReachArgs,
     #[command(flatten)]
     pub show: ShowArgs,
 }
@@ -438,5 +440,35 @@ mod tests {
         ] {
             assert!(parse(args).is_err(), "{args:?}");
         }
+    }
+
+    /// The command-line types stop at `run.rs`, which turns them into the domain's own types:
+    /// no other module of axgen may import this one (or clap).
+    #[test]
+    fn only_run_rs_knows_the_command_line() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let allowed = ["cli.rs", "run.rs", "main.rs"].map(|file| src.join(file));
+        let mut offenders = Vec::new();
+        for entry in walkdir::WalkDir::new(&src) {
+            let path = entry.unwrap().into_path();
+            if path.extension().is_none_or(|e| e != "rs") || allowed.contains(&path) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let imports_cli = text.contains("crate::cli")
+                || text.contains("use clap")
+                || text
+                    .split("use crate::{")
+                    .skip(1)
+                    .any(|group| group.split('}').next().is_some_and(|g| g.contains("cli")));
+            if imports_cli {
+                offenders.push(path.strip_prefix(&src).unwrap().display().to_string());
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "these modules import the command line (crate::cli or clap), which only run.rs may: {}",
+            offenders.join(", ")
+        );
     }
 }

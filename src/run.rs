@@ -7,9 +7,10 @@ use anyhow::Result;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{
-    Cli, Command, GenCommand, GenOptions, GenResourceArgs, GenSchemaArgs, NewArgs, Shell,
-    TemplatesCommand,
+    Cli, Command, DbCommand, GenCommand, GenOptions, GenResourceArgs, GenSchemaArgs, MigrateArgs,
+    NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs, TemplatesCommand,
 };
+use crate::db::{DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show};
 use crate::generators::new::NewRequest;
 use crate::generators::{GenRequest, Layers};
 use crate::output::Printer;
@@ -41,6 +42,7 @@ where
             .transpose()?,
         _ => None,
     };
+    let url = cli.global.database_url.as_deref();
     match cli.command {
         Command::New(args) => crate::generators::new::run(&new_request(args), &cwd, &printer),
         Command::Gen(generator) => match generator {
@@ -60,11 +62,13 @@ where
                 crate::generators::migration::run(&args.name, args.dry_run, &cwd, &printer)
             }
         },
-        Command::Migrate(args) => crate::db::migrate(&args, &cli.global, &cwd, &printer),
-        Command::Rollback(args) => crate::db::rollback(&args, &cli.global, &cwd, &printer),
-        Command::Migrations => crate::db::migrations(&cli.global, &cwd, &printer),
-        Command::Seed(args) => crate::db::seed(&args, &cli.global, &cwd, &printer),
-        Command::Db(db) => crate::db::db(&db, &cli.global, &cwd, &printer),
+        Command::Migrate(args) => crate::db::migrate(&migrate_request(&args), url, &cwd, &printer),
+        Command::Rollback(args) => {
+            crate::db::rollback(&rollback_request(&args), url, &cwd, &printer)
+        }
+        Command::Migrations => crate::db::migrations(url, &cwd, &printer),
+        Command::Seed(args) => crate::db::seed(&seed_request(args), url, &cwd, &printer),
+        Command::Db(db) => crate::db::db(db_task(&db), url, &cwd, &printer),
         Command::Routes => crate::routes::run(&cwd, &printer),
         Command::Templates(TemplatesCommand::Eject { generator }) => {
             crate::generators::eject::run(generator.as_deref(), &cwd, &printer)
@@ -137,6 +141,67 @@ fn gen_request(
     }
 }
 
+/// `axgen migrate`'s flags as the domain's request: every pending migration unless a target
+/// is given.
+fn migrate_request(args: &MigrateArgs) -> MigrateRequest {
+    let reach = match (reach(&args.reach), args.to_exclusive) {
+        (Some(reach), _) => reach,
+        (None, Some(version)) => Reach::Before(version),
+        (None, None) => Reach::All,
+    };
+    MigrateRequest {
+        reach,
+        order: if args.strict_version_order {
+            Order::Strict
+        } else {
+            Order::Warn
+        },
+        show: show(args.show),
+    }
+}
+
+/// `axgen rollback`'s flags as the domain's request: the last migration unless a target is
+/// given.
+fn rollback_request(args: &RollbackArgs) -> RollbackRequest {
+    RollbackRequest {
+        reach: reach(&args.reach).unwrap_or(Reach::Step(1)),
+        show: show(args.show),
+    }
+}
+
+/// The target given by `--step`, `--to` or `--all`, if any (clap lets through one at most).
+fn reach(args: &ReachArgs) -> Option<Reach> {
+    match (args.step, args.to, args.all) {
+        (Some(n), _, _) => Some(Reach::Step(n)),
+        (None, Some(version), _) => Some(Reach::To(version)),
+        (None, None, true) => Some(Reach::All),
+        (None, None, false) => None,
+    }
+}
+
+fn show(args: ShowArgs) -> Show {
+    Show {
+        log_sql: args.log_sql,
+        dry_run: args.dry_run,
+    }
+}
+
+fn seed_request(args: SeedArgs) -> SeedRequest {
+    SeedRequest {
+        files: args.files,
+        fake: args.fake,
+    }
+}
+
+fn db_task(command: &DbCommand) -> DbTask {
+    match command {
+        DbCommand::Create => DbTask::Create,
+        DbCommand::Drop(args) => DbTask::Drop { yes: args.yes },
+        DbCommand::Setup => DbTask::Setup,
+        DbCommand::Reset(args) => DbTask::Reset { yes: args.yes },
+    }
+}
+
 /// Prints the completion script of `shell` for the whole command line, from clap's definition.
 fn print_completions(shell: Shell) {
     use clap_complete::Shell as Target;
@@ -152,4 +217,48 @@ fn print_completions(shell: Shell) {
 /// Prints an error for the user: one line with the whole chain, and a hint if any.
 pub fn report(err: &anyhow::Error) {
     crate::output::print_error(err);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(std::iter::once("axgen").chain(args.iter().copied()))
+            .unwrap()
+            .command
+    }
+
+    #[test]
+    fn migrate_goes_all_the_way_and_rollback_one_step_by_default() {
+        let Command::Migrate(migrate) = parse(&["migrate"]) else {
+            panic!("not migrate")
+        };
+        assert_eq!(migrate_request(&migrate), MigrateRequest::ALL);
+        let Command::Rollback(rollback) = parse(&["rollback", "--log-sql"]) else {
+            panic!("not rollback")
+        };
+        let request = rollback_request(&rollback);
+        assert_eq!(request.reach, Reach::Step(1));
+        assert!(request.show.log_sql);
+    }
+
+    #[test]
+    fn targets_become_reaches() {
+        for (args, expected) in [
+            (&["migrate", "--step", "2"][..], Reach::Step(2)),
+            (&["migrate", "--to", "7"], Reach::To(7)),
+            (&["migrate", "--to-exclusive", "7"], Reach::Before(7)),
+            (&["migrate", "--all"], Reach::All),
+        ] {
+            let Command::Migrate(migrate) = parse(args) else {
+                panic!("not migrate")
+            };
+            assert_eq!(migrate_request(&migrate).reach, expected, "{args:?}");
+        }
+        let Command::Rollback(rollback) = parse(&["rollback", "--all"]) else {
+            panic!("not rollback")
+        };
+        assert_eq!(rollback_request(&rollback).reach, Reach::All);
+    }
 }

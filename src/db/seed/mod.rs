@@ -21,10 +21,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use self::catalog::Table;
 use self::sink::{Batch, Refused, Sink, Unplaced, db_message};
 use self::value::{Column, Kind, Raw, Value};
-use super::App;
 use super::conn::{Conn, Db, Tx, quote_ident};
+use super::{App, SeedRequest};
 use crate::adapter::Adapter;
-use crate::cli::SeedArgs;
 use crate::error::UsageError;
 use crate::naming;
 use crate::output::Printer;
@@ -63,17 +62,17 @@ struct FakeRequest {
 }
 
 /// `axgen seed`.
-pub async fn run(app: &App, args: &SeedArgs, printer: &Printer) -> Result<()> {
-    let fakes = args
+pub async fn run(app: &App, request: &SeedRequest, printer: &Printer) -> Result<()> {
+    let fakes = request
         .fake
         .iter()
         .map(|f| parse_fake(f))
         .collect::<Result<Vec<_>>>()?;
     // seeds/ is the default when nothing is named: neither files nor fakes.
-    let files = match (args.files.is_empty(), fakes.is_empty()) {
+    let files = match (request.files.is_empty(), fakes.is_empty()) {
         (true, true) => dir_files(&app.seeds_dir(), printer)?,
         (true, false) => Vec::new(),
-        (false, _) => named_files(&args.files)?,
+        (false, _) => named_files(&request.files)?,
     };
     if files.is_empty() && fakes.is_empty() {
         printer.line(&format!("Nothing to seed: no seed files in {DIR}/."));
