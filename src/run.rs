@@ -7,12 +7,12 @@ use anyhow::Result;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{
-    Cli, Command, DbCommand, GenCommand, GenOptions, GenResourceArgs, GenSchemaArgs, MigrateArgs,
-    NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs, TemplatesCommand,
+    Cli, Command, DbCommand, GenCommand, GenMigrationArgs, GenOptions, GenResourceArgs,
+    MigrateArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs, TemplatesCommand,
 };
 use crate::db::{DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show};
 use crate::generators::new::NewRequest;
-use crate::generators::{GenRequest, Layers};
+use crate::generators::{GenRequest, Generator, Layers, WebKind};
 use crate::output::Printer;
 use crate::plan::ApplyOptions;
 use crate::spec::{Request, SpecOptions};
@@ -45,22 +45,14 @@ where
     let url = cli.global.database_url.as_deref();
     match cli.command {
         Command::New(args) => crate::generators::new::run(&new_request(args), &cwd, &printer),
-        Command::Gen(generator) => match generator {
-            GenCommand::Html(args) => {
-                crate::generators::html::run(&resource_request(args), &cwd, &printer)
-            }
-            GenCommand::Json(args) => {
-                crate::generators::json::run(&resource_request(args), &cwd, &printer)
-            }
-            GenCommand::Context(args) => {
-                crate::generators::context::run(&resource_request(args), &cwd, &printer)
-            }
-            GenCommand::Schema(args) => {
-                crate::generators::schema::run(&schema_request(args), &cwd, &printer)
-            }
-            GenCommand::Migration(args) => {
-                crate::generators::migration::run(&args.name, args.dry_run, &cwd, &printer)
-            }
+        Command::Gen(command) => match resource_generator(command) {
+            Ok((generator, request)) => crate::generators::run(generator, &request, &cwd, &printer),
+            Err(migration) => crate::generators::migration::run(
+                &migration.name,
+                migration.dry_run,
+                &cwd,
+                &printer,
+            ),
         },
         Command::Migrate(args) => crate::db::migrate(&migrate_request(&args), url, &cwd, &printer),
         Command::Rollback(args) => {
@@ -94,20 +86,25 @@ fn new_request(args: NewArgs) -> NewRequest {
     }
 }
 
-/// `gen html|json|context`'s arguments as the generator's request.
-pub fn resource_request(args: GenResourceArgs) -> GenRequest {
-    gen_request(
-        Some(args.context),
-        args.schema,
-        args.plural,
-        args.fields,
-        args.options,
-    )
-}
-
-/// `gen schema`'s arguments as the generator's request.
-pub fn schema_request(args: GenSchemaArgs) -> GenRequest {
-    gen_request(None, args.schema, args.plural, args.fields, args.options)
+/// A resource generator's command as the generator and its request; `gen migration`, which
+/// is not one, is given back.
+pub fn resource_generator(
+    command: GenCommand,
+) -> Result<(Generator, GenRequest), GenMigrationArgs> {
+    let resource = |args: GenResourceArgs| {
+        let context = Some(args.context);
+        gen_request(context, args.schema, args.plural, args.fields, args.options)
+    };
+    Ok(match command {
+        GenCommand::Html(args) => (Generator::Web(WebKind::Html), resource(args)),
+        GenCommand::Json(args) => (Generator::Web(WebKind::Json), resource(args)),
+        GenCommand::Context(args) => (Generator::Context, resource(args)),
+        GenCommand::Schema(args) => {
+            let request = gen_request(None, args.schema, args.plural, args.fields, args.options);
+            (Generator::Schema, request)
+        }
+        GenCommand::Migration(args) => return Err(args),
+    })
 }
 
 fn gen_request(

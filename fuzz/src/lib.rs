@@ -22,13 +22,10 @@ use std::path::Path;
 use std::collections::BTreeSet;
 
 use axgen::adapter::Adapter;
-use axgen::cli::{Cli, Command, GenCommand};
-use axgen::generators::Layers;
-use axgen::generators::context::{self, ContextOptions};
-use axgen::generators::html::{self, WebKind};
-use axgen::generators::schema::{self, Model, ModuleEdits, SchemaOptions, Target};
+use axgen::cli::{Cli, Command};
+use axgen::generators::{self, App, Generator, Layers};
 use axgen::plan::Plan;
-use axgen::run::{resource_request, schema_request};
+use axgen::run::resource_generator;
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use clap::Parser;
@@ -89,16 +86,11 @@ impl Checker {
                 return Outcome::Refused;
             }
         };
-        let (generator, request) = match cli.command {
-            Command::Gen(GenCommand::Html(args)) => {
-                (Generator::Web(WebKind::Html), resource_request(args))
-            }
-            Command::Gen(GenCommand::Json(args)) => {
-                (Generator::Web(WebKind::Json), resource_request(args))
-            }
-            Command::Gen(GenCommand::Context(args)) => (Generator::Context, resource_request(args)),
-            Command::Gen(GenCommand::Schema(args)) => (Generator::Schema, schema_request(args)),
-            _ => return Outcome::Parsed,
+        let Command::Gen(command) = cli.command else {
+            return Outcome::Parsed;
+        };
+        let Ok((generator, request)) = resource_generator(command) else {
+            return Outcome::Parsed;
         };
         let parsed = request.spec.parse();
         let Ok(spec) = parsed else {
@@ -165,40 +157,10 @@ impl Checker {
         root: &Path,
         layers: Layers,
     ) -> anyhow::Result<Plan> {
-        let target = Target { root, app: "fuzz" };
+        let app = App::read(root, "fuzz", resource)?;
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
-        match generator {
-            Generator::Web(kind) => {
-                html::plan(kind, resource, target, layers, &self.templates, now)
-            }
-            Generator::Context => {
-                let options = ContextOptions {
-                    schema: layers.schema,
-                    migration: layers.migration,
-                };
-                context::plan(resource, target, options, "context", &self.templates, now)
-            }
-            Generator::Schema => {
-                let model = Model::new(resource, target.app, "schema");
-                let options = SchemaOptions {
-                    migration: layers.migration,
-                };
-                let mut edits = ModuleEdits::default();
-                let mut plan =
-                    schema::plan_schema(&model, target, options, &self.templates, now, &mut edits)?;
-                edits.plan(&mut plan, root)?;
-                Ok(plan)
-            }
-        }
+        generators::plan(generator, resource, &app, layers, &self.templates, now)
     }
-}
-
-/// The generator a command runs.
-#[derive(Debug, Clone, Copy)]
-enum Generator {
-    Web(WebKind),
-    Context,
-    Schema,
 }
 
 /// Index, foreign-key and check names are distinct and fit every database (63 bytes).

@@ -4,50 +4,22 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
-use minijinja::Value;
-use minijinja::value::Serde;
 use serde::Serialize;
 
 use crate::adapter::Adapter;
 use crate::error::UsageError;
+use crate::generators::app::App;
+use crate::generators::edits::ModuleEdits;
 use crate::generators::migration::{self, MIGRATIONS_DIR};
+use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render, render_rust};
 use crate::generators::{GenRequest, Layers};
-use crate::output::Printer;
 use crate::plan::Plan;
-use crate::project::Project;
 use crate::spec::{self, Field, Resource};
 use crate::sql::{self, Codec, Driver, Queries, Table};
 use crate::templates::Templates;
-
-mod edits;
-mod recorded;
-mod rustfmt;
-
-pub use edits::ModuleEdits;
-pub use recorded::recorded_resources;
-pub use rustfmt::rustfmt;
-
-/// The app's crate root, where top-level modules are declared.
-pub const LIB_RS: &str = "src/lib.rs";
-
-/// The marker line in `src/lib.rs` (and in namespace modules) before which modules go.
-pub const CONTEXTS_MARKER: &str = "// axgen:contexts";
-
-/// The marker line in a context module before which its schema modules are declared.
-pub const SCHEMAS_MARKER: &str = "// axgen:schemas";
-
-/// The app a generation writes into.
-#[derive(Debug, Clone, Copy)]
-pub struct Target<'a> {
-    /// The app's root folder.
-    pub root: &'a Path,
-    /// The app's crate name, for its tests.
-    pub app: &'a str,
-}
 
 /// Everything the schema and context templates use: the resource, and what this module works
 /// out for its dialect.
@@ -161,45 +133,23 @@ fn invalid_json(kind: &str) -> &'static str {
     }
 }
 
-/// Renders template `name` of the schema or context pack with `model`.
-pub fn render(templates: &Templates, name: &str, model: &impl Serialize) -> Result<String> {
-    templates.render(name, &Value::from(Serde(model)))
-}
-
-/// Renders Rust template `name` with `model`, then formats it with [`rustfmt`].
-pub fn render_rust(
-    templates: &Templates,
-    name: &str,
-    model: &impl Serialize,
-    root: &Path,
-) -> Result<String> {
-    Ok(rustfmt(&render(templates, name, model)?, root))
-}
-
-/// What `gen schema` writes besides the module.
-#[derive(Debug, Clone, Copy)]
-pub struct SchemaOptions {
-    /// Write the migration creating the table.
-    pub migration: bool,
-}
-
 /// The schema module, its declaration in the context (or crate root), and the migration.
 /// Module declarations go into `edits`, to be planned with the other generators' ones.
 pub fn plan_schema(
     model: &Model,
-    target: Target,
-    options: SchemaOptions,
+    app: &App,
+    layers: Layers,
     templates: &Templates,
     now: DateTime<Utc>,
     edits: &mut ModuleEdits,
 ) -> Result<Plan> {
-    recorded::check_references(model.resource, target.root)?;
+    app.check_references(model.resource)?;
     let mut plan = Plan::default();
-    if options.migration {
-        plan_migration(&mut plan, model, target.root, templates, now)?;
+    if layers.migration {
+        plan_migration(&mut plan, model, &app.root, templates, now)?;
     }
     let resource = model.resource;
-    let module = render_rust(templates, "schema/module.rs.jinja", model, target.root)?;
+    let module = render_rust(templates, "schema/module.rs.jinja", model, &app.root)?;
     plan.create(&resource.schema.file, module);
     declare_schema(resource, templates, edits)?;
     Ok(plan)
@@ -322,8 +272,8 @@ fn migration_creating(dir: &Path, table: &str) -> Result<Option<String>> {
 }
 
 /// Refuses options that make no sense for `gen schema`.
-fn check_options(layers: Layers) -> Result<(), UsageError> {
-    if !layers.schema {
+pub fn check(request: &GenRequest) -> Result<(), UsageError> {
+    if !request.layers.schema {
         return Err(
             UsageError::new("--no-schema leaves nothing for `gen schema` to generate")
                 .with_hint("drop --no-schema, or use `axgen gen migration` for a migration alone"),
@@ -352,25 +302,19 @@ pub fn next_steps(model: &Model, migration: bool) -> Vec<String> {
     steps
 }
 
-/// `axgen gen schema`.
-pub fn run(request: &GenRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let spec = request.spec.parse()?;
-    check_options(request.layers)?;
-    let project = Project::find(cwd)?;
-    let resource = spec.resolve(project.adapter());
-    let target = Target {
-        root: &project.root,
-        app: &project.config.app.name,
-    };
-    let model = Model::new(&resource, target.app, "schema");
-    let templates = Templates::new(Some(&project.root));
-    let options = SchemaOptions {
-        migration: request.layers.migration,
-    };
+/// The plan of `gen schema` for `resource` in `app`: the module, its declaration and (unless
+/// `layers` say otherwise) its migration, dated `now`.
+pub fn plan(
+    resource: &Resource,
+    app: &App,
+    layers: Layers,
+    templates: &Templates,
+    now: DateTime<Utc>,
+) -> Result<Plan> {
+    let model = Model::new(resource, &app.name, "schema");
     let mut edits = ModuleEdits::default();
-    let mut plan = plan_schema(&model, target, options, &templates, Utc::now(), &mut edits)?;
-    edits.plan(&mut plan, target.root)?;
-    plan.next_steps = next_steps(&model, options.migration);
-    plan.apply(&project.root, request.apply, printer)?;
-    Ok(ExitCode::SUCCESS)
+    let mut plan = plan_schema(&model, app, layers, templates, now, &mut edits)?;
+    edits.plan(&mut plan, &app.root)?;
+    plan.next_steps = next_steps(&model, layers.migration);
+    Ok(plan)
 }

@@ -15,9 +15,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axgen::adapter::Adapter;
-use axgen::generators::Layers;
-use axgen::generators::html::{self, WebKind};
-use axgen::generators::schema::Target;
+use axgen::generators::{self, App, Generator, Layers, WebKind};
 use axgen::plan::ApplyOptions;
 use axgen::spec::{self, SpecOptions};
 use axgen::templates::Templates;
@@ -309,10 +307,6 @@ fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCas
     for (adapter, server) in adapters() {
         let resource = spec.resolve(adapter);
         let app = gen_target::bare_app(adapter);
-        let target = Target {
-            root: app.path(),
-            app: "fuzz",
-        };
         let templates = Templates::new(None);
         let printer = axgen::output::Printer::new(true, Default::default());
         for kind in [WebKind::Html, WebKind::Json] {
@@ -321,7 +315,11 @@ fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCas
                 context: kind != WebKind::Json,
                 ..Layers::default()
             };
-            let plan = html::plan(kind, &resource, target, layers, &templates, now)
+            // Read again for the second generator, which needs the first one's context.
+            let read = App::read(app.path(), "fuzz", &resource)
+                .map_err(|err| TestCaseError::fail(format!("reading the app: {err:#}")))?;
+            let generator = Generator::Web(kind);
+            let plan = generators::plan(generator, &resource, &read, layers, &templates, now)
                 .map_err(|err| TestCaseError::fail(format!("{kind:?} plan failed: {err:#}")))?;
             plan.apply(app.path(), ApplyOptions::default(), &printer)
                 .map_err(|err| {

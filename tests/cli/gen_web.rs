@@ -10,10 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axgen::adapter::Adapter;
-use axgen::generators::Layers;
-use axgen::generators::context::{self, ContextOptions};
-use axgen::generators::html::{self, WebKind};
-use axgen::generators::schema::Target;
+use axgen::generators::{self, App, Generator, Layers, WebKind, context};
 use axgen::spec::{self, Resource, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
@@ -80,11 +77,9 @@ fn bare_app(adapter: Adapter) -> tempfile::TempDir {
     dir
 }
 
-fn target(dir: &Path) -> Target<'_> {
-    Target {
-        root: dir,
-        app: "blog",
-    }
+/// The bare app at `dir` as `gen` reads it for `resource`.
+fn app(dir: &Path, resource: &Resource) -> App {
+    App::read(dir, "blog", resource).unwrap()
 }
 
 /// The plan of `gen <kind>` for the all-types resource, in an app that already has the users
@@ -94,21 +89,14 @@ fn all_types_plan(kind: WebKind, adapter: Adapter, options: &SpecOptions) -> Str
     let dir = bare_app(adapter);
     let templates = Templates::new(None);
     let users = resource("Accounts", "User", "users", USER_FIELDS, adapter, options);
-    let data = ContextOptions {
-        schema: true,
-        migration: true,
-    };
-    let parent = context::plan(&users, target(dir.path()), data, "html", &templates, at(0));
+    let users_app = app(dir.path(), &users);
+    let layers = Layers::default();
+    let parent = context::plan(&users, &users_app, layers, "html", &templates, at(0));
     apply(dir.path(), &parent.unwrap());
     let posts = resource("Blog", "Post", "posts", ALL_FIELDS, adapter, options);
-    let plan = html::plan(
-        kind,
-        &posts,
-        target(dir.path()),
-        Layers::default(),
-        &templates,
-        at(1),
-    );
+    let posts_app = app(dir.path(), &posts);
+    let generator = Generator::Web(kind);
+    let plan = generators::plan(generator, &posts, &posts_app, layers, &templates, at(1));
     rendered(&plan.unwrap())
 }
 

@@ -79,8 +79,7 @@ pub async fn run(app: &App, request: &SeedRequest, printer: &Printer) -> Result<
         return Ok(());
     }
     // The generated app's own record of its tables: which Rust type reads each column.
-    let specs = crate::generators::schema::recorded_resources(&app.root, app.database.adapter())
-        .unwrap_or_default();
+    let specs = crate::generators::app::recorded_resources(&app.root, app.database.adapter());
     let mut conn = app.database.connect_or_create(printer).await?;
     let seeds = Seeds {
         specs: &specs,
