@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 
 use axgen::adapter::Adapter;
 use axgen::cli::{Cli, Command};
-use axgen::generators::{self, App, Generator, Layers};
+use axgen::generators::{self, App, Generation, Generator, Layers};
 use axgen::plan::Plan;
 use axgen::run::resource_generator;
 use axgen::templates::Templates;
@@ -159,7 +159,14 @@ impl Checker {
     ) -> anyhow::Result<Plan> {
         let app = App::read(root, "fuzz", resource)?;
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
-        generators::plan(generator, resource, &app, layers, &self.templates, now)
+        let generation = Generation {
+            resource,
+            app: &app,
+            layers,
+            templates: &self.templates,
+            now,
+        };
+        generators::plan(generator, &generation)
     }
 }
 

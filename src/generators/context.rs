@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::UsageError;
@@ -14,7 +13,7 @@ use crate::generators::app::App;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render, render_rust};
 use crate::generators::schema::{self, FieldModel, Model};
-use crate::generators::{GenRequest, Layers};
+use crate::generators::{GenRequest, Generation};
 use crate::plan::Plan;
 use crate::spec::{Field, Resource};
 use crate::templates::Templates;
@@ -116,21 +115,21 @@ pub struct FieldRef {
     pub optional: bool,
 }
 
-/// Plans the context functions of `resource` in `app` with, unless `layers` say otherwise,
-/// its schema and migration, and their tests; `generator` (`context`, `html`, `json`) is
-/// recorded in the schema module.
-pub fn plan(
-    resource: &Resource,
-    app: &App,
-    layers: Layers,
-    generator: &str,
-    templates: &Templates,
-    now: DateTime<Utc>,
-) -> Result<Plan> {
+/// Plans the context functions of the resource with, unless the layers say otherwise, its
+/// schema and migration, and their tests; `generator` (`context`, `html`, `json`) is recorded
+/// in the schema module.
+pub fn plan(generation: &Generation, generator: &str) -> Result<Plan> {
+    let Generation {
+        resource,
+        app,
+        layers,
+        templates,
+        ..
+    } = *generation;
     let model = Model::new(resource, &app.name, generator);
     let mut edits = ModuleEdits::default();
     let mut plan = if layers.schema {
-        schema::plan_schema(&model, app, layers, templates, now, &mut edits)?
+        schema::plan_schema(&model, generation, &mut edits)?
     } else {
         require_schema(resource, app)?;
         schema::declare_schema(resource, templates, &mut edits)?;

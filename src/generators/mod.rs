@@ -74,32 +74,36 @@ pub fn run(
     let resource = spec.resolve(project.adapter());
     let templates = Templates::new(Some(&project.root));
     let app = App::read(&project.root, &project.config.app.name, &resource)?;
-    let plan = plan(
-        generator,
-        &resource,
-        &app,
-        request.layers,
-        &templates,
-        Utc::now(),
-    )?;
+    let generation = Generation {
+        resource: &resource,
+        app: &app,
+        layers: request.layers,
+        templates: &templates,
+        now: Utc::now(),
+    };
+    let plan = plan(generator, &generation)?;
     plan.apply(&project.root, request.apply, printer)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The plan of `generator` for `resource` in `app`, writing the layers `layers` allow; `now`
-/// dates the migration.
-pub fn plan(
-    generator: Generator,
-    resource: &Resource,
-    app: &App,
-    layers: Layers,
-    templates: &Templates,
-    now: DateTime<Utc>,
-) -> Result<Plan> {
+/// What every layer's planner reads: one generation's resource, app, layers and templates.
+#[derive(Clone, Copy)]
+pub struct Generation<'a> {
+    pub resource: &'a Resource,
+    /// The app as read before planning.
+    pub app: &'a App,
+    pub layers: Layers,
+    pub templates: &'a Templates,
+    /// The time that dates the migration.
+    pub now: DateTime<Utc>,
+}
+
+/// The plan of `generator` for one generation.
+pub fn plan(generator: Generator, generation: &Generation) -> Result<Plan> {
     match generator {
-        Generator::Schema => schema::plan(resource, app, layers, templates, now),
-        Generator::Context => context::plan(resource, app, layers, "context", templates, now),
-        Generator::Web(kind) => web::plan(kind, resource, app, layers, templates, now),
+        Generator::Schema => schema::plan(generation),
+        Generator::Context => context::plan(generation, "context"),
+        Generator::Web(kind) => web::plan(kind, generation),
     }
 }
 

@@ -11,11 +11,10 @@ use serde::Serialize;
 
 use crate::adapter::Adapter;
 use crate::error::UsageError;
-use crate::generators::app::App;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::migration::{self, MIGRATIONS_DIR};
 use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render, render_rust};
-use crate::generators::{GenRequest, Layers};
+use crate::generators::{GenRequest, Generation};
 use crate::plan::Plan;
 use crate::spec::{self, Field, Resource};
 use crate::sql::{self, Codec, Driver, Queries, Table};
@@ -137,12 +136,16 @@ fn invalid_json(kind: &str) -> &'static str {
 /// Module declarations go into `edits`, to be planned with the other generators' ones.
 pub fn plan_schema(
     model: &Model,
-    app: &App,
-    layers: Layers,
-    templates: &Templates,
-    now: DateTime<Utc>,
+    generation: &Generation,
     edits: &mut ModuleEdits,
 ) -> Result<Plan> {
+    let Generation {
+        app,
+        layers,
+        templates,
+        now,
+        ..
+    } = *generation;
     app.check_references(model.resource)?;
     let mut plan = Plan::default();
     if layers.migration {
@@ -302,19 +305,13 @@ pub fn next_steps(model: &Model, migration: bool) -> Vec<String> {
     steps
 }
 
-/// The plan of `gen schema` for `resource` in `app`: the module, its declaration and (unless
-/// `layers` say otherwise) its migration, dated `now`.
-pub fn plan(
-    resource: &Resource,
-    app: &App,
-    layers: Layers,
-    templates: &Templates,
-    now: DateTime<Utc>,
-) -> Result<Plan> {
-    let model = Model::new(resource, &app.name, "schema");
+/// The plan of `gen schema`: the module, its declaration and (unless the layers say
+/// otherwise) its migration.
+pub fn plan(generation: &Generation) -> Result<Plan> {
+    let model = Model::new(generation.resource, &generation.app.name, "schema");
     let mut edits = ModuleEdits::default();
-    let mut plan = plan_schema(&model, app, layers, templates, now, &mut edits)?;
-    edits.plan(&mut plan, &app.root)?;
-    plan.next_steps = next_steps(&model, layers.migration);
+    let mut plan = plan_schema(&model, generation, &mut edits)?;
+    edits.plan(&mut plan, &generation.app.root)?;
+    plan.next_steps = next_steps(&model, generation.layers.migration);
     Ok(plan)
 }

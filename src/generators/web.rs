@@ -7,13 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
 use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
 use crate::error::UsageError;
-use crate::generators::Layers;
+use crate::generators::Generation;
 use crate::generators::app::App;
 use crate::generators::context::{self, Fixture, FixtureCall};
 use crate::generators::html;
@@ -135,15 +134,15 @@ struct WebContext<'a> {
     tests: TestModel<'a>,
 }
 
-/// Plans the web layer of `kind` for `resource` in the app at `target`: the controller, its
-/// page templates (html) and tests, and the lines that declare the controller and merge its
-/// routes into the router.
-pub fn plan_web(
-    kind: WebKind,
-    resource: &Resource,
-    app: &App,
-    templates: &Templates,
-) -> Result<Plan> {
+/// Plans the web layer of `kind` for the resource: the controller, its page templates (html)
+/// and tests, and the lines that declare the controller and merge its routes into the router.
+pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
+    let Generation {
+        resource,
+        app,
+        templates,
+        ..
+    } = *generation;
     if resource.context.is_none() {
         return Err(UsageError::new("a context is needed to generate a web layer").into());
     }
@@ -355,24 +354,16 @@ impl<'a> TestModel<'a> {
     }
 }
 
-/// The whole plan of `gen html|json` for `resource` in the app at `target`: the data layer as
-/// `gen context` plans it (unless `--no-context`), then the web layer; `now` dates the
-/// migration.
-pub fn plan(
-    kind: WebKind,
-    resource: &Resource,
-    app: &App,
-    layers: Layers,
-    templates: &Templates,
-    now: DateTime<Utc>,
-) -> Result<Plan> {
-    let mut plan = if layers.context {
-        context::plan(resource, app, layers, kind.name(), templates, now)?
+/// The whole plan of `gen html|json`: the data layer as `gen context` plans it (unless
+/// `--no-context`), then the web layer.
+pub fn plan(kind: WebKind, generation: &Generation) -> Result<Plan> {
+    let mut plan = if generation.layers.context {
+        context::plan(generation, kind.name())?
     } else {
-        require_context(resource, app)?;
+        require_context(generation.resource, generation.app)?;
         Plan::default()
     };
-    let web = plan_web(kind, resource, app, templates)?;
+    let web = plan_web(kind, generation)?;
     plan.ops.extend(web.ops);
     plan.next_steps.extend(web.next_steps);
     Ok(plan)

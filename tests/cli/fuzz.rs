@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axgen::adapter::Adapter;
-use axgen::generators::{self, App, Generator, Layers, WebKind};
+use axgen::generators::{self, App, Generation, Generator, Layers, WebKind};
 use axgen::plan::ApplyOptions;
 use axgen::spec::{self, SpecOptions};
 use axgen::templates::Templates;
@@ -318,8 +318,14 @@ fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCas
             // Read again for the second generator, which needs the first one's context.
             let read = App::read(app.path(), "fuzz", &resource)
                 .map_err(|err| TestCaseError::fail(format!("reading the app: {err:#}")))?;
-            let generator = Generator::Web(kind);
-            let plan = generators::plan(generator, &resource, &read, layers, &templates, now)
+            let generation = Generation {
+                resource: &resource,
+                app: &read,
+                layers,
+                templates: &templates,
+                now,
+            };
+            let plan = generators::plan(Generator::Web(kind), &generation)
                 .map_err(|err| TestCaseError::fail(format!("{kind:?} plan failed: {err:#}")))?;
             plan.apply(app.path(), ApplyOptions::default(), &printer)
                 .map_err(|err| {

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use axgen::adapter::Adapter;
-use axgen::generators::{self, App, Generator, Layers};
+use axgen::generators::{self, App, Generation, Generator, Layers};
 use axgen::plan::{Op, Plan};
 use axgen::spec::{self, Resource, SpecOptions};
 use axgen::templates::Templates;
@@ -77,15 +77,14 @@ fn app(dir: &Path, resource: &Resource) -> App {
 fn plan(generator: Generator, dir: &Path, resource: &Resource, now: DateTime<Utc>) -> Plan {
     let app = app(dir, resource);
     let templates = Templates::new(None);
-    generators::plan(
-        generator,
+    let generation = Generation {
         resource,
-        &app,
-        Layers::default(),
-        &templates,
+        app: &app,
+        layers: Layers::default(),
+        templates: &templates,
         now,
-    )
-    .unwrap()
+    };
+    generators::plan(generator, &generation).unwrap()
 }
 
 fn context_plan(dir: &Path, resource: &Resource, now: DateTime<Utc>) -> Plan {

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axgen::adapter::Adapter;
-use axgen::generators::{self, App, Generator, Layers, WebKind, context};
+use axgen::generators::{self, App, Generation, Generator, Layers, WebKind, context};
 use axgen::spec::{self, Resource, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
@@ -90,13 +90,19 @@ fn all_types_plan(kind: WebKind, adapter: Adapter, options: &SpecOptions) -> Str
     let templates = Templates::new(None);
     let users = resource("Accounts", "User", "users", USER_FIELDS, adapter, options);
     let users_app = app(dir.path(), &users);
-    let layers = Layers::default();
-    let parent = context::plan(&users, &users_app, layers, "html", &templates, at(0));
+    let generation = |resource, app, now| Generation {
+        resource,
+        app,
+        layers: Layers::default(),
+        templates: &templates,
+        now,
+    };
+    let parent = context::plan(&generation(&users, &users_app, at(0)), "html");
     apply(dir.path(), &parent.unwrap());
     let posts = resource("Blog", "Post", "posts", ALL_FIELDS, adapter, options);
     let posts_app = app(dir.path(), &posts);
     let generator = Generator::Web(kind);
-    let plan = generators::plan(generator, &posts, &posts_app, layers, &templates, at(1));
+    let plan = generators::plan(generator, &generation(&posts, &posts_app, at(1)));
     rendered(&plan.unwrap())
 }
 
