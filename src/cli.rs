@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::adapter::Adapter;
+use crate::output::ColorChoice;
 
 /// Phoenix-style generators and database tasks for axum + sqlx + minijinja apps.
 #[derive(Debug, Parser)]
@@ -38,18 +42,6 @@ pub struct GlobalArgs {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-}
-
-/// When to colour the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ColorChoice {
-    /// Colour when writing to a terminal.
-    #[default]
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,50 +140,6 @@ Modifiers (after the type):
   index                  priority:integer:index
   redact                 secret:string:redact
   optional               subtitle:string:optional";
-
-/// The database engine of a new app.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    ValueEnum,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Adapter {
-    /// SQLite, embedded: a file beside the app.
-    #[default]
-    Sqlite,
-    /// PostgreSQL server.
-    Postgres,
-    /// MySQL or MariaDB server.
-    Mysql,
-}
-
-impl Adapter {
-    /// Every adapter, in a stable order.
-    pub const ALL: [Adapter; 3] = [Adapter::Sqlite, Adapter::Postgres, Adapter::Mysql];
-
-    /// The lower-case name used in axgen.toml, templates and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Adapter::Sqlite => "sqlite",
-            Adapter::Postgres => "postgres",
-            Adapter::Mysql => "mysql",
-        }
-    }
-}
-
-impl std::fmt::Display for Adapter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 #[derive(Debug, Clone, Args)]
 pub struct NewArgs {
@@ -326,20 +274,29 @@ pub struct GenMigrationArgs {
     pub dry_run: bool,
 }
 
+/// How far `migrate` or `rollback` goes: one of these at most.
 #[derive(Debug, Clone, Args)]
-pub struct MigrateArgs {
-    /// Apply only the next N pending migrations.
+pub struct ReachArgs {
+    /// Only N migrations: the next N pending ones (migrate), the last N applied (rollback,
+    /// default 1).
     #[arg(long, value_name = "N", group = "target")]
     pub step: Option<u32>,
-    /// Apply pending migrations up to and including VERSION (no file needs exactly VERSION).
+    /// Migrate: apply pending migrations up to and including VERSION (no file needs exactly
+    /// VERSION). Rollback: revert every migration newer than VERSION (VERSION stays applied).
     #[arg(long, value_name = "VERSION", group = "target")]
     pub to: Option<i64>,
+    /// Every migration: every pending one (migrate's default), every applied one (rollback).
+    #[arg(long, group = "target")]
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub reach: ReachArgs,
     /// Apply pending migrations older than VERSION.
     #[arg(long, value_name = "VERSION", group = "target")]
     pub to_exclusive: Option<i64>,
-    /// Apply every pending migration (the default).
-    #[arg(long, group = "target")]
-    pub all: bool,
     /// Refuse to apply a pending migration older than the newest applied one (by default it
     /// is applied, with a warning).
     #[arg(long)]
@@ -350,15 +307,8 @@ pub struct MigrateArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct RollbackArgs {
-    /// Revert the last N applied migrations (default 1).
-    #[arg(long, value_name = "N", group = "target")]
-    pub step: Option<u32>,
-    /// Revert every migration newer than VERSION (VERSION stays applied).
-    #[arg(long, value_name = "VERSION", group = "target")]
-    pub to: Option<i64>,
-    /// Revert every applied migration.
-    #[arg(long, group = "target")]
-    pub all: bool,
+    #[command(flatten)]
+    pub reach: ReachArgs,
     #[command(flatten)]
     pub show: ShowArgs,
 }
@@ -414,6 +364,35 @@ pub enum TemplatesCommand {
     },
 }
 
+/// `--database`: clap learns the domain's adapters here, so that `adapter.rs` knows nothing
+/// of the command line.
+impl ValueEnum for Adapter {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Adapter::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.about()))
+    }
+}
+
+/// `--color`, for the printer's own choice.
+impl ValueEnum for ColorChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorChoice::Auto, ColorChoice::Always, ColorChoice::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ColorChoice::Auto => {
+                PossibleValue::new("auto").help("Colour when writing to a terminal")
+            }
+            ColorChoice::Always => PossibleValue::new("always").help("Always colour"),
+            ColorChoice::Never => PossibleValue::new("never").help("Never colour"),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,5 +440,35 @@ mod tests {
         ] {
             assert!(parse(args).is_err(), "{args:?}");
         }
+    }
+
+    /// The command-line types stop at `run.rs`, which turns them into the domain's own types:
+    /// no other module of axgen may import this one (or clap).
+    #[test]
+    fn only_run_rs_knows_the_command_line() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let allowed = ["cli.rs", "run.rs", "main.rs"].map(|file| src.join(file));
+        let mut offenders = Vec::new();
+        for entry in walkdir::WalkDir::new(&src) {
+            let path = entry.unwrap().into_path();
+            if path.extension().is_none_or(|e| e != "rs") || allowed.contains(&path) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let imports_cli = text.contains("crate::cli")
+                || text.contains("use clap")
+                || text
+                    .split("use crate::{")
+                    .skip(1)
+                    .any(|group| group.split('}').next().is_some_and(|g| g.contains("cli")));
+            if imports_cli {
+                offenders.push(path.strip_prefix(&src).unwrap().display().to_string());
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "these modules import the command line (crate::cli or clap), which only run.rs may: {}",
+            offenders.join(", ")
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! The binary is a thin wrapper around [`run`]; the modules follow DESIGN.md section 4:
 //! args → [`spec`] → `Resource` → [`plan`] → apply.
 
+pub mod adapter;
 pub mod cli;
 pub mod db;
 pub mod error;

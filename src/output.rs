@@ -4,7 +4,17 @@ use std::io::Write;
 
 use owo_colors::OwoColorize;
 
-use crate::cli::ColorChoice;
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal.
+    #[default]
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
 
 /// Where commands print what they do. `--quiet` silences everything but errors.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 
 /// The name of the file that marks an axgen app's root.
@@ -188,18 +188,25 @@ pub fn parse_dotenv_var(text: &str, key: &str) -> Option<String> {
 
 /// Replaces the password of a URL (`scheme://user:password@host`) with `***`.
 pub fn mask_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
-        },
+    match password_span(url) {
+        Some(span) => [&url[..span.start], "***", &url[span.end..]].concat(),
         None => url.to_string(),
     }
+}
+
+/// The password in `scheme://user:password@host/...`, if any.
+pub fn url_password(url: &str) -> Option<&str> {
+    password_span(url).map(|span| &url[span])
+}
+
+/// Where the password of `scheme://user:password@host/...` stands in `url`.
+fn password_span(url: &str) -> Option<std::ops::Range<usize>> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let userinfo = authority.rsplit_once('@')?.0;
+    let (user, password) = userinfo.split_once(':')?;
+    let start = scheme.len() + "://".len() + user.len() + 1;
+    Some(start..start + password.len())
 }
 
 #[cfg(test)]
@@ -248,6 +255,15 @@ mod tests {
             "mysql://root@127.0.0.1/test"
         );
         assert_eq!(mask_password("sqlite:blog_dev.db"), "sqlite:blog_dev.db");
+    }
+
+    #[test]
+    fn passwords_are_found() {
+        assert_eq!(url_password("postgres://u:pw@h/db"), Some("pw"));
+        assert_eq!(url_password("postgres://u:p@ss@h/db"), Some("p@ss"));
+        assert_eq!(url_password("postgres://u:@h/db"), Some(""));
+        assert_eq!(url_password("postgres://u@h/db"), None);
+        assert_eq!(url_password("sqlite:x.db"), None);
     }
 
     #[test]

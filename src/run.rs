@@ -6,8 +6,16 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command, GenCommand, Shell, TemplatesCommand};
+use crate::cli::{
+    Cli, Command, DbCommand, GenCommand, GenMigrationArgs, GenOptions, GenResourceArgs,
+    MigrateArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs, TemplatesCommand,
+};
+use crate::db::{DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show};
+use crate::generators::new::NewRequest;
+use crate::generators::{GenRequest, Generator, Layers, WebKind};
 use crate::output::Printer;
+use crate::plan::ApplyOptions;
+use crate::spec::{Request, SpecOptions};
 
 /// Runs axgen with these arguments (the first is the program name).
 pub fn run<I, T>(args: I) -> Result<ExitCode>
@@ -34,20 +42,25 @@ where
             .transpose()?,
         _ => None,
     };
+    let url = cli.global.database_url.as_deref();
     match cli.command {
-        Command::New(args) => crate::generators::new::run(&args, &cwd, &printer),
-        Command::Gen(generator) => match generator {
-            GenCommand::Html(args) => crate::generators::html::run(&args, &cwd, &printer),
-            GenCommand::Json(args) => crate::generators::json::run(&args, &cwd, &printer),
-            GenCommand::Context(args) => crate::generators::context::run(&args, &cwd, &printer),
-            GenCommand::Schema(args) => crate::generators::schema::run(&args, &cwd, &printer),
-            GenCommand::Migration(args) => crate::generators::migration::run(&args, &cwd, &printer),
+        Command::New(args) => crate::generators::new::run(&new_request(args), &cwd, &printer),
+        Command::Gen(command) => match resource_generator(command) {
+            Ok((generator, request)) => crate::generators::run(generator, &request, &cwd, &printer),
+            Err(migration) => crate::generators::migration::run(
+                &migration.name,
+                migration.dry_run,
+                &cwd,
+                &printer,
+            ),
         },
-        Command::Migrate(args) => crate::db::migrate(&args, &cli.global, &cwd, &printer),
-        Command::Rollback(args) => crate::db::rollback(&args, &cli.global, &cwd, &printer),
-        Command::Migrations => crate::db::migrations(&cli.global, &cwd, &printer),
-        Command::Seed(args) => crate::db::seed(&args, &cli.global, &cwd, &printer),
-        Command::Db(db) => crate::db::db(&db, &cli.global, &cwd, &printer),
+        Command::Migrate(args) => crate::db::migrate(&migrate_request(&args), url, &cwd, &printer),
+        Command::Rollback(args) => {
+            crate::db::rollback(&rollback_request(&args), url, &cwd, &printer)
+        }
+        Command::Migrations => crate::db::migrations(url, &cwd, &printer),
+        Command::Seed(args) => crate::db::seed(&seed_request(args), url, &cwd, &printer),
+        Command::Db(db) => crate::db::db(db_task(&db), url, &cwd, &printer),
         Command::Routes => crate::routes::run(&cwd, &printer),
         Command::Templates(TemplatesCommand::Eject { generator }) => {
             crate::generators::eject::run(generator.as_deref(), &cwd, &printer)
@@ -56,6 +69,133 @@ where
             print_completions(shell);
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `axgen new`'s arguments as the generator's request.
+fn new_request(args: NewArgs) -> NewRequest {
+    NewRequest {
+        app: args.app,
+        adapter: args.database,
+        html: !args.no_html,
+        path: args.path,
+        apply: ApplyOptions {
+            force: args.force,
+            dry_run: args.dry_run,
+        },
+    }
+}
+
+/// A resource generator's command as the generator and its request; `gen migration`, which
+/// is not one, is given back.
+pub fn resource_generator(
+    command: GenCommand,
+) -> Result<(Generator, GenRequest), GenMigrationArgs> {
+    let resource = |args: GenResourceArgs| {
+        let context = Some(args.context);
+        gen_request(context, args.schema, args.plural, args.fields, args.options)
+    };
+    Ok(match command {
+        GenCommand::Html(args) => (Generator::Web(WebKind::Html), resource(args)),
+        GenCommand::Json(args) => (Generator::Web(WebKind::Json), resource(args)),
+        GenCommand::Context(args) => (Generator::Context, resource(args)),
+        GenCommand::Schema(args) => {
+            let request = gen_request(None, args.schema, args.plural, args.fields, args.options);
+            (Generator::Schema, request)
+        }
+        GenCommand::Migration(args) => return Err(args),
+    })
+}
+
+fn gen_request(
+    context: Option<String>,
+    schema: String,
+    plural: String,
+    fields: Vec<String>,
+    options: GenOptions,
+) -> GenRequest {
+    GenRequest {
+        spec: Request {
+            context,
+            schema,
+            plural,
+            fields,
+            options: SpecOptions {
+                table: options.table,
+                binary_id: options.binary_id,
+                web: options.web,
+            },
+        },
+        layers: Layers {
+            context: !options.no_context,
+            schema: !options.no_schema,
+            migration: !options.no_migration,
+        },
+        apply: ApplyOptions {
+            force: options.force,
+            dry_run: options.dry_run,
+        },
+    }
+}
+
+/// `axgen migrate`'s flags as the domain's request: every pending migration unless a target
+/// is given.
+fn migrate_request(args: &MigrateArgs) -> MigrateRequest {
+    let reach = match (reach(&args.reach), args.to_exclusive) {
+        (Some(reach), _) => reach,
+        (None, Some(version)) => Reach::Before(version),
+        (None, None) => Reach::All,
+    };
+    MigrateRequest {
+        reach,
+        order: if args.strict_version_order {
+            Order::Strict
+        } else {
+            Order::Warn
+        },
+        show: show(args.show),
+    }
+}
+
+/// `axgen rollback`'s flags as the domain's request: the last migration unless a target is
+/// given.
+fn rollback_request(args: &RollbackArgs) -> RollbackRequest {
+    RollbackRequest {
+        reach: reach(&args.reach).unwrap_or(Reach::Step(1)),
+        show: show(args.show),
+    }
+}
+
+/// The target given by `--step`, `--to` or `--all`, if any (clap lets through one at most).
+fn reach(args: &ReachArgs) -> Option<Reach> {
+    match (args.step, args.to, args.all) {
+        (Some(n), _, _) => Some(Reach::Step(n)),
+        (None, Some(version), _) => Some(Reach::To(version)),
+        (None, None, true) => Some(Reach::All),
+        (None, None, false) => None,
+    }
+}
+
+fn show(args: ShowArgs) -> Show {
+    Show {
+        log_sql: args.log_sql,
+        dry_run: args.dry_run,
+    }
+}
+
+fn seed_request(args: SeedArgs) -> SeedRequest {
+    SeedRequest {
+        files: args.files,
+        fake: args.fake,
+    }
+}
+
+fn db_task(command: &DbCommand) -> DbTask {
+    match command {
+        DbCommand::Create => DbTask::Create,
+        DbCommand::Drop(args) => DbTask::Drop { yes: args.yes },
+        DbCommand::Setup => DbTask::Setup,
+        DbCommand::Reset(args) => DbTask::Reset { yes: args.yes },
     }
 }
 
@@ -74,4 +214,48 @@ fn print_completions(shell: Shell) {
 /// Prints an error for the user: one line with the whole chain, and a hint if any.
 pub fn report(err: &anyhow::Error) {
     crate::output::print_error(err);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(std::iter::once("axgen").chain(args.iter().copied()))
+            .unwrap()
+            .command
+    }
+
+    #[test]
+    fn migrate_goes_all_the_way_and_rollback_one_step_by_default() {
+        let Command::Migrate(migrate) = parse(&["migrate"]) else {
+            panic!("not migrate")
+        };
+        assert_eq!(migrate_request(&migrate), MigrateRequest::ALL);
+        let Command::Rollback(rollback) = parse(&["rollback", "--log-sql"]) else {
+            panic!("not rollback")
+        };
+        let request = rollback_request(&rollback);
+        assert_eq!(request.reach, Reach::Step(1));
+        assert!(request.show.log_sql);
+    }
+
+    #[test]
+    fn targets_become_reaches() {
+        for (args, expected) in [
+            (&["migrate", "--step", "2"][..], Reach::Step(2)),
+            (&["migrate", "--to", "7"], Reach::To(7)),
+            (&["migrate", "--to-exclusive", "7"], Reach::Before(7)),
+            (&["migrate", "--all"], Reach::All),
+        ] {
+            let Command::Migrate(migrate) = parse(args) else {
+                panic!("not migrate")
+            };
+            assert_eq!(migrate_request(&migrate).reach, expected, "{args:?}");
+        }
+        let Command::Rollback(rollback) = parse(&["rollback", "--all"]) else {
+            panic!("not rollback")
+        };
+        assert_eq!(rollback_request(&rollback).reach, Reach::All);
+    }
 }

@@ -21,12 +21,11 @@ use std::path::Path;
 
 use std::collections::BTreeSet;
 
-use axgen::cli::{Adapter, Cli, Command, GenCommand, GenOptions};
-use axgen::generators::context::{self, ContextOptions};
-use axgen::generators::html::{self, WebKind};
-use axgen::generators::schema::{self, Model, ModuleEdits, SchemaOptions, Target};
+use axgen::adapter::Adapter;
+use axgen::cli::{Cli, Command};
+use axgen::generators::{self, App, Generation, Generator, Layers};
 use axgen::plan::Plan;
-use axgen::spec;
+use axgen::run::resource_generator;
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use clap::Parser;
@@ -87,36 +86,20 @@ impl Checker {
                 return Outcome::Refused;
             }
         };
-        let (generator, parsed, options) = match &cli.command {
-            Command::Gen(GenCommand::Html(args)) => (
-                Generator::Web(WebKind::Html),
-                spec::from_resource_args(args),
-                &args.options,
-            ),
-            Command::Gen(GenCommand::Json(args)) => (
-                Generator::Web(WebKind::Json),
-                spec::from_resource_args(args),
-                &args.options,
-            ),
-            Command::Gen(GenCommand::Context(args)) => (
-                Generator::Context,
-                spec::from_resource_args(args),
-                &args.options,
-            ),
-            Command::Gen(GenCommand::Schema(args)) => (
-                Generator::Schema,
-                spec::from_schema_args(args),
-                &args.options,
-            ),
-            _ => return Outcome::Parsed,
+        let Command::Gen(command) = cli.command else {
+            return Outcome::Parsed;
         };
+        let Ok((generator, request)) = resource_generator(command) else {
+            return Outcome::Parsed;
+        };
+        let parsed = request.spec.parse();
         let Ok(spec) = parsed else {
             return Outcome::Refused;
         };
         for (adapter, app) in &self.apps {
             let resource = spec.resolve(*adapter);
             check_constraint_names(&resource, &text);
-            let plan = match self.plan(generator, &resource, app.path(), options) {
+            let plan = match self.plan(generator, &resource, app.path(), request.layers) {
                 Ok(plan) => plan,
                 Err(err) if axgen::error::exit_code(&err) == 2 => return Outcome::Refused,
                 Err(err) => panic!("the plan of `{text}` failed on {adapter}: {err:#}"),
@@ -172,42 +155,19 @@ impl Checker {
         generator: Generator,
         resource: &axgen::spec::Resource,
         root: &Path,
-        options: &GenOptions,
+        layers: Layers,
     ) -> anyhow::Result<Plan> {
-        let target = Target { root, app: "fuzz" };
+        let app = App::read(root, "fuzz", resource)?;
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
-        match generator {
-            Generator::Web(kind) => {
-                html::plan(kind, resource, target, options, &self.templates, now)
-            }
-            Generator::Context => {
-                let options = ContextOptions {
-                    schema: !options.no_schema,
-                    migration: !options.no_migration,
-                };
-                context::plan(resource, target, options, "context", &self.templates, now)
-            }
-            Generator::Schema => {
-                let model = Model::new(resource, target.app, "schema");
-                let options = SchemaOptions {
-                    migration: !options.no_migration,
-                };
-                let mut edits = ModuleEdits::default();
-                let mut plan =
-                    schema::plan_schema(&model, target, options, &self.templates, now, &mut edits)?;
-                edits.plan(&mut plan, root)?;
-                Ok(plan)
-            }
-        }
+        let generation = Generation {
+            resource,
+            app: &app,
+            layers,
+            templates: &self.templates,
+            now,
+        };
+        generators::plan(generator, &generation)
     }
-}
-
-/// The generator a command runs.
-#[derive(Debug, Clone, Copy)]
-enum Generator {
-    Web(WebKind),
-    Context,
-    Schema,
 }
 
 /// Index, foreign-key and check names are distinct and fit every database (63 bytes).

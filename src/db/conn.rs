@@ -13,7 +13,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Transaction};
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::output::Printer;
 use crate::project::DatabaseUrl;
@@ -315,7 +315,7 @@ impl Database {
             Some(db) => db.message().to_string(),
             None => err.to_string(),
         };
-        match password(&self.url.url) {
+        match crate::project::url_password(&self.url.url) {
             Some(secret) if !secret.is_empty() => text.replace(secret, "***"),
             _ => text,
         }
@@ -332,14 +332,6 @@ fn is_unknown_database(err: &sqlx::Error) -> bool {
         || db
             .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
             .is_some_and(|e| e.number() == 1049)
-}
-
-/// The password in `scheme://user:password@host/...`, if any.
-fn password(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let userinfo = authority.rsplit_once('@')?.0;
-    Some(userinfo.split_once(':')?.1)
 }
 
 fn parse_target(url: &DatabaseUrl, root: &Path) -> Result<Target> {
@@ -519,13 +511,6 @@ mod tests {
         let err = Database::resolve(url("redis://u:pw@h/0"), Path::new("/")).unwrap_err();
         assert_eq!(crate::error::exit_code(&err), 2);
         assert!(err.to_string().contains("redis://u:***@h/0"), "{err}");
-    }
-
-    #[test]
-    fn passwords_are_found() {
-        assert_eq!(password("postgres://u:pw@h/db"), Some("pw"));
-        assert_eq!(password("postgres://u@h/db"), None);
-        assert_eq!(password("sqlite:x.db"), None);
     }
 
     #[test]

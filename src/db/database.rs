@@ -4,8 +4,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result};
 
-use super::{App, migrate, seed};
-use crate::cli::{MigrateArgs, SeedArgs, ShowArgs};
+use super::{App, MigrateRequest, SeedRequest, migrate, seed};
 use crate::error::UsageError;
 use crate::output::Printer;
 
@@ -38,20 +37,8 @@ pub async fn drop(app: &App, printer: &Printer) -> Result<()> {
 /// Creates the database if needed, runs every migration, then the seeds.
 pub async fn setup(app: &App, printer: &Printer) -> Result<()> {
     create(app, printer).await?;
-    let all = MigrateArgs {
-        step: None,
-        to: None,
-        to_exclusive: None,
-        all: true,
-        strict_version_order: false,
-        show: ShowArgs::default(),
-    };
-    migrate::up(app, &all, printer).await?;
-    let defaults = SeedArgs {
-        files: Vec::new(),
-        fake: Vec::new(),
-    };
-    seed::run(app, &defaults, printer).await
+    migrate::up(app, &MigrateRequest::ALL, printer).await?;
+    seed::run(app, &SeedRequest::default(), printer).await
 }
 
 /// Asks before dropping on a terminal; `--yes` skips the question; with no terminal and no

@@ -11,43 +11,40 @@ use sqlx::mysql::MySqlConnection;
 use super::conn::{Conn, Db, each_db};
 use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
 use super::notices;
-use super::{App, duration};
-use crate::cli::{Adapter, MigrateArgs, RollbackArgs, ShowArgs};
+use super::{App, MigrateRequest, RollbackRequest, Show, duration};
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::output::Printer;
 
 /// `axgen migrate`: applies pending migrations in version order.
-pub async fn up(app: &App, args: &MigrateArgs, printer: &Printer) -> Result<()> {
-    let reach = migrate_reach(args)?;
-    if args.show.log_sql {
+pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Result<()> {
+    let MigrateRequest { reach, order, show } = *request;
+    check_steps(reach)?;
+    if show.log_sql {
         notices::keep();
     }
     let files = migrations::load(&app.migrations_dir())?;
-    let mut conn = if args.show.dry_run {
+    let mut conn = if show.dry_run {
         app.database.connect_or_empty(printer).await?
     } else {
         app.database.connect_or_create(printer).await?
     };
-    let _lock = lock_sqlite(app, args.show, printer)?;
-    let order = if args.strict_version_order {
-        Order::Strict
-    } else {
-        Order::Warn
-    };
-    let result = apply_pending(&mut conn.db(), &files, reach, order, args.show, printer).await;
+    let _lock = lock_sqlite(app, show, printer)?;
+    let result = apply_pending(&mut conn.db(), &files, reach, order, show, printer).await;
     conn.close().await;
     result
 }
 
 /// `axgen rollback`: reverts applied migrations, newest first.
-pub async fn down(app: &App, args: &RollbackArgs, printer: &Printer) -> Result<()> {
-    let reach = rollback_reach(args)?;
-    if args.show.log_sql {
+pub async fn down(app: &App, request: &RollbackRequest, printer: &Printer) -> Result<()> {
+    let RollbackRequest { reach, show } = *request;
+    check_steps(reach)?;
+    if show.log_sql {
         notices::keep();
     }
     let (files, mut conn) = open(app).await?;
-    let _lock = lock_sqlite(app, args.show, printer)?;
-    let result = revert_applied(&mut conn.db(), &files, reach, args.show, printer).await;
+    let _lock = lock_sqlite(app, show, printer)?;
+    let result = revert_applied(&mut conn.db(), &files, reach, show, printer).await;
     conn.close().await;
     result
 }
@@ -61,7 +58,7 @@ pub async fn open(app: &App) -> Result<(Vec<MigrationFile>, Conn)> {
 /// SQLite has no lock of its own for a migration run (sqlx's is a no-op there): this one,
 /// held until the returned file drops, makes a run wait for another to finish, which then
 /// leaves it nothing to do. A dry run takes none.
-fn lock_sqlite(app: &App, show: ShowArgs, printer: &Printer) -> Result<Option<std::fs::File>> {
+fn lock_sqlite(app: &App, show: Show, printer: &Printer) -> Result<Option<std::fs::File>> {
     if show.dry_run {
         return Ok(None);
     }
@@ -73,30 +70,14 @@ fn lock_sqlite(app: &App, show: ShowArgs, printer: &Printer) -> Result<Option<st
     })
 }
 
-fn migrate_reach(args: &MigrateArgs) -> Result<Reach> {
-    Ok(match (args.step, args.to, args.to_exclusive) {
-        (Some(0), _, _) => return Err(zero_steps()),
-        (Some(n), _, _) => Reach::Step(n),
-        (None, Some(version), _) => Reach::To(version),
-        (None, None, Some(version)) => Reach::Before(version),
-        (None, None, None) => Reach::All,
-    })
-}
-
-fn rollback_reach(args: &RollbackArgs) -> Result<Reach> {
-    Ok(match (args.step, args.to, args.all) {
-        (Some(0), _, _) => return Err(zero_steps()),
-        (Some(n), _, _) => Reach::Step(n),
-        (None, Some(version), _) => Reach::To(version),
-        (None, None, true) => Reach::All,
-        (None, None, false) => Reach::Step(1),
-    })
-}
-
-fn zero_steps() -> anyhow::Error {
-    UsageError::new("--step 0 would do nothing")
+/// Refuses `--step 0`, which would do nothing.
+fn check_steps(reach: Reach) -> Result<()> {
+    if reach != Reach::Step(0) {
+        return Ok(());
+    }
+    Err(UsageError::new("--step 0 would do nothing")
         .with_hint("give --step a number of migrations of at least 1")
-        .into()
+        .into())
 }
 
 /// Takes sqlx's migration lock (advisory lock on PostgreSQL, GET_LOCK on MySQL, nothing on
@@ -157,8 +138,10 @@ async fn unlock(db: &mut Db<'_>, dry_run: bool) -> Result<()> {
 /// merged from a branch, say): Ecto and Rails apply it with a warning; `--strict-version-order`
 /// refuses instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Order {
+pub enum Order {
+    /// Apply it, with a warning.
     Warn,
+    /// Refuse it.
     Strict,
 }
 
@@ -167,7 +150,7 @@ async fn apply_pending(
     files: &[MigrationFile],
     reach: Reach,
     order: Order,
-    show: ShowArgs,
+    show: Show,
     printer: &Printer,
 ) -> Result<()> {
     let applied = applied_under_lock(db, show.dry_run).await?;
@@ -221,7 +204,7 @@ async fn apply_pending(
 async fn finish(
     db: &mut Db<'_>,
     printer: &Printer,
-    show: ShowArgs,
+    show: Show,
     count: usize,
     verb: &str,
 ) -> Result<()> {
@@ -239,14 +222,7 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-fn announce(
-    printer: &Printer,
-    version: i64,
-    name: &str,
-    way: &str,
-    sql: &Migration,
-    show: ShowArgs,
-) {
+fn announce(printer: &Printer, version: i64, name: &str, way: &str, sql: &Migration, show: Show) {
     let verb = if show.dry_run { "Would run" } else { "Running" };
     printer.line(&format!("== {verb} {version} {name} ({way})"));
     if show.log_sql {
@@ -255,7 +231,7 @@ fn announce(
 }
 
 /// With `--log-sql`, what PostgreSQL noticed while the migration ran.
-fn print_notices(printer: &Printer, show: ShowArgs) {
+fn print_notices(printer: &Printer, show: Show) {
     if show.log_sql {
         for notice in notices::take() {
             printer.line(&notice);
@@ -374,7 +350,7 @@ async fn revert_applied(
     db: &mut Db<'_>,
     files: &[MigrationFile],
     reach: Reach,
-    show: ShowArgs,
+    show: Show,
     printer: &Printer,
 ) -> Result<()> {
     let applied = applied_under_lock(db, show.dry_run).await?;
@@ -447,20 +423,11 @@ mod tests {
     }
 
     #[test]
-    fn rollback_defaults_to_one_step() {
-        let args = RollbackArgs {
-            step: None,
-            to: None,
-            all: false,
-            show: ShowArgs::default(),
-        };
-        assert_eq!(rollback_reach(&args).unwrap(), Reach::Step(1));
-        let zero = RollbackArgs {
-            step: Some(0),
-            ..args
-        };
+    fn zero_steps_are_refused() {
+        assert!(check_steps(Reach::Step(1)).is_ok());
+        assert!(check_steps(Reach::All).is_ok());
         assert_eq!(
-            crate::error::exit_code(&rollback_reach(&zero).unwrap_err()),
+            crate::error::exit_code(&check_steps(Reach::Step(0)).unwrap_err()),
             2
         );
     }

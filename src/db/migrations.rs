@@ -8,7 +8,7 @@ use anyhow::Result;
 use sqlx::migrate::{Migration, MigrationType};
 
 use super::conn::{Db, each_db};
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 
 /// sqlx's bookkeeping table, shared with `sqlx migrate` and `sqlx::migrate!`.

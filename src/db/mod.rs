@@ -17,11 +17,72 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::{Adapter, DbCommand, GlobalArgs, MigrateArgs, RollbackArgs, SeedArgs};
+use crate::adapter::Adapter;
 use crate::output::Printer;
 use crate::project::Project;
 
 use conn::Database;
+pub use migrate::Order;
+pub use migrations::Reach;
+
+/// What `migrate` and `rollback` print besides their progress, and whether they change
+/// anything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Show {
+    /// Print the SQL of each migration as it runs.
+    pub log_sql: bool,
+    /// Print what would run, change nothing.
+    pub dry_run: bool,
+}
+
+/// What `axgen migrate` is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigrateRequest {
+    /// How many pending migrations to apply.
+    pub reach: Reach,
+    /// What to do with a pending migration older than the newest applied one.
+    pub order: Order,
+    pub show: Show,
+}
+
+impl MigrateRequest {
+    /// Every pending migration, with warnings for old ones, printing only progress.
+    pub const ALL: MigrateRequest = MigrateRequest {
+        reach: Reach::All,
+        order: Order::Warn,
+        show: Show {
+            log_sql: false,
+            dry_run: false,
+        },
+    };
+}
+
+/// What `axgen rollback` is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollbackRequest {
+    /// How many applied migrations to revert: `Step(1)` by default.
+    pub reach: Reach,
+    pub show: Show,
+}
+
+/// What `axgen seed` is asked to load: the files named, or with neither files nor fakes,
+/// every file of `seeds/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedRequest {
+    /// Seed files (`.sql`, `<table>.csv`, `<table>.json`, `<table>.toml`).
+    pub files: Vec<PathBuf>,
+    /// Fake rows, as `TABLE=N` (checked when the seed runs).
+    pub fake: Vec<String>,
+}
+
+/// `axgen db create | drop | setup | reset`; `yes` skips the confirmation of a drop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbTask {
+    Create,
+    Drop { yes: bool },
+    Setup,
+    Reset { yes: bool },
+}
 
 /// The app a database command works on.
 #[derive(Debug, Clone)]
@@ -31,11 +92,11 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// Finds the app around `cwd` and its database (`--database-url`, `DATABASE_URL`, `.env`,
-    /// then `axgen.toml`).
-    pub fn open(global: &GlobalArgs, cwd: &Path) -> Result<App> {
+    /// Finds the app around `cwd` and its database (`database_url` from `--database-url`, else
+    /// `DATABASE_URL`, `.env`, then `axgen.toml`).
+    pub fn open(database_url: Option<&str>, cwd: &Path) -> Result<App> {
         let project = Project::find(cwd)?;
-        let url = project.database_url(global.database_url.as_deref())?;
+        let url = project.database_url(database_url)?;
         let database = Database::resolve(url, &project.root)?;
         Ok(App {
             root: project.root,
@@ -56,60 +117,60 @@ impl App {
 
 /// `axgen migrate`.
 pub fn migrate(
-    args: &MigrateArgs,
-    global: &GlobalArgs,
+    request: &MigrateRequest,
+    database_url: Option<&str>,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let app = App::open(global, cwd)?;
-    block_on(&app, migrate::up(&app, args, printer))
+    let app = App::open(database_url, cwd)?;
+    block_on(&app, migrate::up(&app, request, printer))
 }
 
 /// `axgen rollback`.
 pub fn rollback(
-    args: &RollbackArgs,
-    global: &GlobalArgs,
+    request: &RollbackRequest,
+    database_url: Option<&str>,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let app = App::open(global, cwd)?;
-    block_on(&app, migrate::down(&app, args, printer))
+    let app = App::open(database_url, cwd)?;
+    block_on(&app, migrate::down(&app, request, printer))
 }
 
 /// `axgen migrations`.
-pub fn migrations(global: &GlobalArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let app = App::open(global, cwd)?;
+pub fn migrations(database_url: Option<&str>, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let app = App::open(database_url, cwd)?;
     block_on(&app, status::show(&app, printer))
 }
 
 /// `axgen seed`.
 pub fn seed(
-    args: &SeedArgs,
-    global: &GlobalArgs,
+    request: &SeedRequest,
+    database_url: Option<&str>,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let app = App::open(global, cwd)?;
-    block_on(&app, seed::run(&app, args, printer))
+    let app = App::open(database_url, cwd)?;
+    block_on(&app, seed::run(&app, request, printer))
 }
 
 /// `axgen db create | drop | setup | reset`.
 pub fn db(
-    command: &DbCommand,
-    global: &GlobalArgs,
+    task: DbTask,
+    database_url: Option<&str>,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let app = App::open(global, cwd)?;
-    match command {
-        DbCommand::Create => block_on(&app, database::create(&app, printer)),
-        DbCommand::Setup => block_on(&app, database::setup(&app, printer)),
-        DbCommand::Drop(args) => {
-            database::confirm_drop(&app, args.yes)?;
+    let app = App::open(database_url, cwd)?;
+    match task {
+        DbTask::Create => block_on(&app, database::create(&app, printer)),
+        DbTask::Setup => block_on(&app, database::setup(&app, printer)),
+        DbTask::Drop { yes } => {
+            database::confirm_drop(&app, yes)?;
             block_on(&app, database::drop(&app, printer))
         }
-        DbCommand::Reset(args) => {
-            database::confirm_drop(&app, args.yes)?;
+        DbTask::Reset { yes } => {
+            database::confirm_drop(&app, yes)?;
             block_on(&app, async {
                 database::drop(&app, printer).await?;
                 database::setup(&app, printer).await

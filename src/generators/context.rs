@@ -4,37 +4,19 @@
 //! context's tests. `gen html` and `gen json` build on [`plan`].
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::GenResourceArgs;
 use crate::error::UsageError;
-use crate::generators::schema::{self, FieldModel, Model, ModuleEdits, SchemaOptions, Target};
-use crate::output::Printer;
-use crate::plan::{ApplyOptions, Plan};
-use crate::project::Project;
-use crate::spec::{self, Field, Resource};
+use crate::generators::app::App;
+use crate::generators::edits::ModuleEdits;
+use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render, render_rust};
+use crate::generators::schema::{self, FieldModel, Model};
+use crate::generators::{GenRequest, Generation};
+use crate::plan::Plan;
+use crate::spec::{Field, Resource};
 use crate::templates::Templates;
-
-/// The marker line in a context module before which the imports of its functions go.
-pub const IMPORTS_MARKER: &str = "// axgen:imports";
-
-/// The marker line in a context module before which each schema's functions go.
-pub const FUNCTIONS_MARKER: &str = "// axgen:functions";
-
-/// What `gen context` writes.
-#[derive(Debug, Clone, Copy)]
-pub struct ContextOptions {
-    /// Write the schema module (and its migration, with `migration`).
-    pub schema: bool,
-    /// Write the migration creating the table.
-    pub migration: bool,
-}
 
 /// The context and test templates' model: the schema's, plus the rows tests insert for
 /// references. `gen html` and `gen json` build their tests' model on it.
@@ -133,34 +115,32 @@ pub struct FieldRef {
     pub optional: bool,
 }
 
-/// Plans the context functions of `resource` with, unless told otherwise, its schema and
-/// migration, and their tests.
-pub fn plan(
-    resource: &Resource,
-    target: Target,
-    options: ContextOptions,
-    generator: &str,
-    templates: &Templates,
-    now: DateTime<Utc>,
-) -> Result<Plan> {
-    let model = Model::new(resource, target.app, generator);
+/// Plans the context functions of the resource with, unless the layers say otherwise, its
+/// schema and migration, and their tests; `generator` (`context`, `html`, `json`) is recorded
+/// in the schema module.
+pub fn plan(generation: &Generation, generator: &str) -> Result<Plan> {
+    let Generation {
+        resource,
+        app,
+        layers,
+        templates,
+        ..
+    } = *generation;
+    let model = Model::new(resource, &app.name, generator);
     let mut edits = ModuleEdits::default();
-    let mut plan = if options.schema {
-        let schema_options = SchemaOptions {
-            migration: options.migration,
-        };
-        schema::plan_schema(&model, target, schema_options, templates, now, &mut edits)?
+    let mut plan = if layers.schema {
+        schema::plan_schema(&model, generation, &mut edits)?
     } else {
-        require_schema(resource, target.root)?;
+        require_schema(resource, app)?;
         schema::declare_schema(resource, templates, &mut edits)?;
         Plan::default()
     };
-    add_functions(&model, target, templates, &mut edits)?;
-    edits.plan(&mut plan, target.root)?;
-    let test_model = test_model(&model, target.root)?;
-    let tests = schema::render_rust(templates, "context/test.rs.jinja", &test_model, target.root)?;
+    add_functions(&model, app, templates, &mut edits)?;
+    edits.plan(&mut plan, &app.root)?;
+    let test_model = test_model(&model, app);
+    let tests = render_rust(templates, "context/test.rs.jinja", &test_model, &app.root)?;
     plan.create(test_file(resource), tests);
-    plan.next_steps = schema::next_steps(&model, options.schema && options.migration);
+    plan.next_steps = schema::next_steps(&model, layers.schema && layers.migration);
     let fixture_steps = fixture_steps(resource, &test_model.fixture_fns);
     plan.next_steps.extend(fixture_steps);
     Ok(plan)
@@ -169,7 +149,7 @@ pub fn plan(
 /// Adds the schema's functions, and the imports they need, to its context module.
 fn add_functions(
     model: &Model,
-    target: Target,
+    app: &App,
     templates: &Templates,
     edits: &mut ModuleEdits,
 ) -> Result<()> {
@@ -177,12 +157,11 @@ fn add_functions(
     let Some(context) = &resource.context else {
         return Err(UsageError::new("a context is needed to generate context functions").into());
     };
-    let functions =
-        schema::render_rust(templates, "context/functions.rs.jinja", model, target.root)?;
+    let functions = render_rust(templates, "context/functions.rs.jinja", model, &app.root)?;
     // A blank line between each schema's functions and the next.
     let functions = functions.trim_end().to_string() + "\n\n";
-    refuse_other_functions(resource, target.root, &functions)?;
-    let imports = schema::render(templates, "context/imports.rs.jinja", model)?;
+    refuse_other_functions(resource, app, &functions)?;
+    let imports = render(templates, "context/imports.rs.jinja", model)?;
     edits.insert(&context.file, IMPORTS_MARKER, imports);
     edits.insert(&context.file, FUNCTIONS_MARKER, functions);
     Ok(())
@@ -199,9 +178,9 @@ pub fn test_file(resource: &Resource) -> String {
 }
 
 /// With `--no-schema`, the schema module must already exist.
-fn require_schema(resource: &Resource, root: &Path) -> Result<(), UsageError> {
+fn require_schema(resource: &Resource, app: &App) -> Result<(), UsageError> {
     let file = &resource.schema.file;
-    if root.join(file).is_file() {
+    if app.root.join(file).is_file() {
         return Ok(());
     }
     Err(UsageError::new(format!(
@@ -212,15 +191,15 @@ fn require_schema(resource: &Resource, root: &Path) -> Result<(), UsageError> {
 
 /// Refuses to add the functions of a schema to a context that has other functions of the
 /// same names (from an earlier generation with other fields).
-fn refuse_other_functions(resource: &Resource, root: &Path, functions: &str) -> Result<()> {
+fn refuse_other_functions(resource: &Resource, app: &App, functions: &str) -> Result<()> {
     let Some(context) = &resource.context else {
         return Ok(());
     };
-    let Ok(existing) = fs::read_to_string(root.join(&context.file)) else {
+    let Some(existing) = app.context(&context.file) else {
         return Ok(());
     };
-    let list = format!("pub async fn list_{}(", resource.plural);
-    if existing.contains(&list) && !existing.contains(functions.trim_end()) {
+    let list = format!("list_{}", resource.plural);
+    if existing.functions.contains(&list) && !existing.text.contains(functions.trim_end()) {
         return Err(UsageError::new(format!(
             "{} already has list_{} and the other functions of {}, from another generation",
             context.file, resource.plural, resource.schema.name
@@ -232,9 +211,9 @@ fn refuse_other_functions(resource: &Resource, root: &Path, functions: &str) -> 
 }
 
 /// The test model: valid values for every field, and fixtures for referenced tables.
-pub fn test_model<'a>(model: &'a Model<'a>, root: &Path) -> Result<TestModel<'a>> {
+pub fn test_model<'a>(model: &'a Model<'a>, app: &App) -> TestModel<'a> {
     let resource = model.resource;
-    let known = generated_resources(root, resource)?;
+    let known = app.generated();
     let mut fixtures = Fixtures::new(&known, resource);
     let mut direct: Vec<Fixture> = Vec::new();
     let fields = model
@@ -259,7 +238,7 @@ pub fn test_model<'a>(model: &'a Model<'a>, root: &Path) -> Result<TestModel<'a>
         .map(|f| serde_json::Value::from(f.test.create_form.as_str()).to_string())
         .collect();
     let setup = setup_calls(&fixtures.defined, &direct);
-    Ok(TestModel {
+    TestModel {
         model,
         fields,
         numbered: fixtures.defined.iter().any(|f| f.numbered),
@@ -269,7 +248,7 @@ pub fn test_model<'a>(model: &'a Model<'a>, root: &Path) -> Result<TestModel<'a>
         unique_update_test,
         two_rows: !model.has.unique || unique_update_test,
         hidden,
-    })
+    }
 }
 
 /// Builds the fixtures of referenced tables, each once, dependencies first.
@@ -283,7 +262,7 @@ pub struct Fixtures<'a> {
 
 impl<'a> Fixtures<'a> {
     /// No fixture yet, for the tests of `resource`; `known` are the resources of
-    /// [`generated_resources`].
+    /// [`App::generated`].
     pub fn new(known: &'a BTreeMap<String, Resource>, resource: &'a Resource) -> Fixtures<'a> {
         Fixtures {
             known,
@@ -443,23 +422,6 @@ fn setup_calls(defined: &[Fixture], direct: &[Fixture]) -> Vec<FixtureCall> {
         .collect()
 }
 
-/// The resources axgen generated in the app whose context has their `create_*` function
-/// (to insert rows with), by table.
-pub fn generated_resources(root: &Path, resource: &Resource) -> Result<BTreeMap<String, Resource>> {
-    let mut found = schema::recorded_resources(root, resource.adapter)?;
-    found.retain(|_, parent| has_create_function(root, parent));
-    Ok(found)
-}
-
-/// Whether the context of `parent` has its `create_*` function.
-fn has_create_function(root: &Path, parent: &Resource) -> bool {
-    let Some(context) = &parent.context else {
-        return false;
-    };
-    let create = format!("pub async fn create_{}(", parent.singular);
-    fs::read_to_string(root.join(&context.file)).is_ok_and(|text| text.contains(&create))
-}
-
 /// What is left to do when a referenced table has no generated context to insert rows with.
 fn fixture_steps(resource: &Resource, fixtures: &[Fixture]) -> Vec<String> {
     let missing: Vec<&Fixture> = fixtures.iter().filter(|f| f.parent.is_none()).collect();
@@ -495,46 +457,18 @@ fn fixture_steps(resource: &Resource, fixtures: &[Fixture]) -> Vec<String> {
 }
 
 /// Refuses options that make no sense for `gen context`.
-fn check_options(args: &GenResourceArgs) -> Result<(), UsageError> {
-    if args.options.no_context {
+pub fn check(request: &GenRequest) -> Result<(), UsageError> {
+    if !request.layers.context {
+        let spec = &request.spec;
         return Err(UsageError::new(
             "--no-context leaves nothing for `gen context` to generate but a schema",
         )
         .with_hint(format!(
             "use `axgen gen schema {}.{} {}` instead",
-            args.context, args.schema, args.plural
+            spec.context.as_deref().unwrap_or_default(),
+            spec.schema,
+            spec.plural
         )));
     }
     Ok(())
-}
-
-/// `axgen gen context`.
-pub fn run(args: &GenResourceArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let spec = spec::from_resource_args(args)?;
-    check_options(args)?;
-    let project = Project::find(cwd)?;
-    let resource = spec.resolve(project.adapter());
-    let target = Target {
-        root: &project.root,
-        app: &project.config.app.name,
-    };
-    let options = ContextOptions {
-        schema: !args.options.no_schema,
-        migration: !args.options.no_migration,
-    };
-    let templates = Templates::new(Some(&project.root));
-    let plan = plan(
-        &resource,
-        target,
-        options,
-        "context",
-        &templates,
-        Utc::now(),
-    )?;
-    let apply = ApplyOptions {
-        force: args.options.force,
-        dry_run: args.options.dry_run,
-    };
-    plan.apply(&project.root, apply, printer)?;
-    Ok(ExitCode::SUCCESS)
 }

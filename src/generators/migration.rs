@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use minijinja::context;
 
-use crate::cli::{Adapter, GenMigrationArgs};
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
@@ -125,17 +125,17 @@ fn validate_name(name: &str, existing: &[Existing]) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// `axgen gen migration NAME`.
-pub fn run(args: &GenMigrationArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+/// `axgen gen migration NAME`; `dry_run` prints the plan and writes nothing.
+pub fn run(name: &str, dry_run: bool, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
     let project = Project::find(cwd)?;
     let existing = existing(&project.root.join(MIGRATIONS_DIR))?;
-    validate_name(&args.name, &existing)?;
+    validate_name(name, &existing)?;
     let version = next_version(&existing, Utc::now());
     let templates = Templates::new(Some(&project.root));
-    let plan = plan(&args.name, version, project.adapter(), &templates)?;
+    let plan = plan(name, version, project.adapter(), &templates)?;
     let options = ApplyOptions {
         force: false,
-        dry_run: args.dry_run,
+        dry_run,
     };
     plan.apply(&project.root, options, printer)?;
     Ok(ExitCode::SUCCESS)

@@ -1,9 +1,139 @@
 //! Generators: each turns its input (a `Resource`, an app name) into a `Plan` of file operations.
+//!
+//! The resource generators (`gen schema|context|html|json`) share one pipeline, [`run`]: find
+//! the project, resolve the spec, load the templates, read the app once ([`App`]), plan, apply.
+//! Each layer builds on the one below: [`schema`] (module and migration), [`context`]
+//! (functions and their tests), [`web`] (controller, routes and tests) with [`html`]'s pages.
 
+pub mod app;
 pub mod context;
+pub mod edits;
 pub mod eject;
 pub mod html;
-pub mod json;
 pub mod migration;
 pub mod new;
+pub mod render;
 pub mod schema;
+pub mod web;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::output::Printer;
+use crate::plan::{ApplyOptions, Plan};
+use crate::project::Project;
+use crate::spec::{self, Resource};
+use crate::templates::Templates;
+
+pub use app::App;
+pub use web::WebKind;
+
+/// A resource generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    /// `gen schema`: the schema module and its migration.
+    Schema,
+    /// `gen context`: the context functions on top of the schema.
+    Context,
+    /// `gen html` or `gen json`: the web layer on top of the context.
+    Web(WebKind),
+}
+
+impl Generator {
+    /// The command's name: `schema`, `context`, `html` or `json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Generator::Schema => "schema",
+            Generator::Context => "context",
+            Generator::Web(kind) => kind.name(),
+        }
+    }
+}
+
+/// `axgen gen schema|context|html|json`: validates the request, reads the app once, then
+/// plans and applies all-or-nothing.
+pub fn run(
+    generator: Generator,
+    request: &GenRequest,
+    cwd: &Path,
+    printer: &Printer,
+) -> Result<ExitCode> {
+    let spec = request.spec.parse()?;
+    match generator {
+        Generator::Schema => schema::check(request)?,
+        Generator::Context => context::check(request)?,
+        Generator::Web(_) => {}
+    }
+    let project = Project::find(cwd)?;
+    if generator == Generator::Web(WebKind::Html) {
+        html::check_app(&project.root)?;
+    }
+    let resource = spec.resolve(project.adapter());
+    let templates = Templates::new(Some(&project.root));
+    let app = App::read(&project.root, &project.config.app.name, &resource)?;
+    let generation = Generation {
+        resource: &resource,
+        app: &app,
+        layers: request.layers,
+        templates: &templates,
+        now: Utc::now(),
+    };
+    let plan = plan(generator, &generation)?;
+    plan.apply(&project.root, request.apply, printer)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What every layer's planner reads: one generation's resource, app, layers and templates.
+#[derive(Clone, Copy)]
+pub struct Generation<'a> {
+    pub resource: &'a Resource,
+    /// The app as read before planning.
+    pub app: &'a App,
+    pub layers: Layers,
+    pub templates: &'a Templates,
+    /// The time that dates the migration.
+    pub now: DateTime<Utc>,
+}
+
+/// The plan of `generator` for one generation.
+pub fn plan(generator: Generator, generation: &Generation) -> Result<Plan> {
+    match generator {
+        Generator::Schema => schema::plan(generation),
+        Generator::Context => context::plan(generation, "context"),
+        Generator::Web(kind) => web::plan(kind, generation),
+    }
+}
+
+/// The layers a resource generator writes below its own; `--no-context`, `--no-schema` and
+/// `--no-migration` turn them off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layers {
+    /// The context functions (`gen html|json`).
+    pub context: bool,
+    /// The schema module.
+    pub schema: bool,
+    /// The migration creating the table.
+    pub migration: bool,
+}
+
+impl Default for Layers {
+    fn default() -> Self {
+        Layers {
+            context: true,
+            schema: true,
+            migration: true,
+        }
+    }
+}
+
+/// What a resource generator (`gen html|json|context|schema`) is asked for, in the domain's
+/// terms: the resource, the layers to write and how to apply the plan.
+#[derive(Debug, Clone)]
+pub struct GenRequest {
+    pub spec: spec::Request,
+    pub layers: Layers,
+    pub apply: ApplyOptions,
+}

@@ -9,7 +9,7 @@ use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use crate::cli::{Adapter, NewArgs};
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
@@ -107,12 +107,30 @@ fn next_steps(app: &NewApp) -> Vec<String> {
     ]
 }
 
+/// What `axgen new` is asked to make.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The app's name, not yet validated.
+    pub app: String,
+    pub adapter: Adapter,
+    /// Whether the app has browser pages (not `--no-html`).
+    pub html: bool,
+    /// The folder to make it in, if not `./<app>`.
+    pub path: Option<PathBuf>,
+    pub apply: ApplyOptions,
+}
+
 /// `axgen new`: validates, renders the plan, then writes it into the app's folder.
-pub fn run(args: &NewArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let app = NewApp::new(&args.app, args.database, !args.no_html, random_secret()?)?;
-    let root: PathBuf = match &args.path {
+pub fn run(request: &NewRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let app = NewApp::new(
+        &request.app,
+        request.adapter,
+        request.html,
+        random_secret()?,
+    )?;
+    let root: PathBuf = match &request.path {
         Some(path) => cwd.join(path),
-        None => cwd.join(&args.app),
+        None => cwd.join(&request.app),
     };
     if root.join(crate::project::CONFIG_FILE).is_file() {
         return Err(UsageError::new(format!(
@@ -123,13 +141,8 @@ pub fn run(args: &NewArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
         .with_hint("to add to it, cd into it and run axgen gen; to start over, choose another name or --path")
         .into());
     }
-    let plan = plan(&app, &Templates::new(None))?;
-    let options = ApplyOptions {
-        force: args.force,
-        dry_run: args.dry_run,
-    };
-    let mut plan = plan;
-    if let Some(path) = &args.path {
+    let mut plan = plan(&app, &Templates::new(None))?;
+    if let Some(path) = &request.path {
         plan.next_steps = plan
             .next_steps
             .into_iter()
@@ -141,7 +154,7 @@ pub fn run(args: &NewArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
             })
             .collect();
     }
-    plan.apply(&root, options, printer)?;
+    plan.apply(&root, request.apply, printer)?;
     Ok(ExitCode::SUCCESS)
 }
 

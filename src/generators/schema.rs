@@ -4,49 +4,21 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
-use minijinja::Value;
-use minijinja::value::Serde;
 use serde::Serialize;
 
-use crate::cli::{Adapter, GenOptions, GenSchemaArgs};
+use crate::adapter::Adapter;
 use crate::error::UsageError;
+use crate::generators::edits::ModuleEdits;
 use crate::generators::migration::{self, MIGRATIONS_DIR};
-use crate::output::Printer;
-use crate::plan::{ApplyOptions, Plan};
-use crate::project::Project;
+use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render, render_rust};
+use crate::generators::{GenRequest, Generation};
+use crate::plan::Plan;
 use crate::spec::{self, Field, Resource};
 use crate::sql::{self, Codec, Driver, Queries, Table};
 use crate::templates::Templates;
-
-mod edits;
-mod recorded;
-mod rustfmt;
-
-pub use edits::ModuleEdits;
-pub use recorded::recorded_resources;
-pub use rustfmt::rustfmt;
-
-/// The app's crate root, where top-level modules are declared.
-pub const LIB_RS: &str = "src/lib.rs";
-
-/// The marker line in `src/lib.rs` (and in namespace modules) before which modules go.
-pub const CONTEXTS_MARKER: &str = "// axgen:contexts";
-
-/// The marker line in a context module before which its schema modules are declared.
-pub const SCHEMAS_MARKER: &str = "// axgen:schemas";
-
-/// The app a generation writes into.
-#[derive(Debug, Clone, Copy)]
-pub struct Target<'a> {
-    /// The app's root folder.
-    pub root: &'a Path,
-    /// The app's crate name, for its tests.
-    pub app: &'a str,
-}
 
 /// Everything the schema and context templates use: the resource, and what this module works
 /// out for its dialect.
@@ -126,7 +98,7 @@ impl<'a> Model<'a> {
             app,
             adapter,
             dialect: migration::dialect_name(adapter),
-            command: command(generator, resource),
+            command: spec::recorded(generator, resource),
             resource,
             decode_by_hand: has.text || has.json,
             fields,
@@ -160,93 +132,27 @@ fn invalid_json(kind: &str) -> &'static str {
     }
 }
 
-/// The generator command that makes `resource`, as recorded in its schema module and read
-/// back to build test fixtures: `gen context Blog Post posts title:string:unique`.
-pub fn command(generator: &str, resource: &Resource) -> String {
-    let mut words = vec!["gen".to_string(), generator.to_string()];
-    match &resource.context {
-        Some(context) if generator == "schema" => {
-            words.push(format!("{}.{}", context.name, resource.schema.name));
-        }
-        Some(context) => words.extend([context.name.clone(), resource.schema.name.clone()]),
-        None => words.push(resource.schema.name.clone()),
-    }
-    words.push(resource.plural.clone());
-    words.extend(resource.fields.iter().map(field_spec));
-    if resource.table != resource.plural {
-        words.extend(["--table".to_string(), resource.table.clone()]);
-    }
-    if resource.binary_id {
-        words.push("--binary-id".to_string());
-    }
-    words.join(" ")
-}
-
-/// `name:type[:arg...][:modifier...]` of a resolved field.
-fn field_spec(field: &Field) -> String {
-    let mut parts = vec![field.name.clone(), field.kind.clone()];
-    if let Some(element) = &field.array_of {
-        parts.push(element.kind.clone());
-    }
-    parts.extend(field.enum_values.iter().cloned());
-    if let Some(reference) = &field.references {
-        parts.push(reference.table.clone());
-    }
-    let explicit_index = field.index && field.references.is_none();
-    let modifiers = [
-        (field.unique, "unique"),
-        (explicit_index, "index"),
-        (field.redact, "redact"),
-        (field.optional, "optional"),
-    ];
-    parts.extend(
-        modifiers
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, m)| m.to_string()),
-    );
-    parts.join(":")
-}
-
-/// Renders template `name` of the schema or context pack with `model`.
-pub fn render(templates: &Templates, name: &str, model: &impl Serialize) -> Result<String> {
-    templates.render(name, &Value::from(Serde(model)))
-}
-
-/// Renders Rust template `name` with `model`, then formats it with [`rustfmt`].
-pub fn render_rust(
-    templates: &Templates,
-    name: &str,
-    model: &impl Serialize,
-    root: &Path,
-) -> Result<String> {
-    Ok(rustfmt(&render(templates, name, model)?, root))
-}
-
-/// What `gen schema` writes besides the module.
-#[derive(Debug, Clone, Copy)]
-pub struct SchemaOptions {
-    /// Write the migration creating the table.
-    pub migration: bool,
-}
-
 /// The schema module, its declaration in the context (or crate root), and the migration.
 /// Module declarations go into `edits`, to be planned with the other generators' ones.
 pub fn plan_schema(
     model: &Model,
-    target: Target,
-    options: SchemaOptions,
-    templates: &Templates,
-    now: DateTime<Utc>,
+    generation: &Generation,
     edits: &mut ModuleEdits,
 ) -> Result<Plan> {
-    recorded::check_references(model.resource, target.root)?;
+    let Generation {
+        app,
+        layers,
+        templates,
+        now,
+        ..
+    } = *generation;
+    app.check_references(model.resource)?;
     let mut plan = Plan::default();
-    if options.migration {
-        plan_migration(&mut plan, model, target.root, templates, now)?;
+    if layers.migration {
+        plan_migration(&mut plan, model, &app.root, templates, now)?;
     }
     let resource = model.resource;
-    let module = render_rust(templates, "schema/module.rs.jinja", model, target.root)?;
+    let module = render_rust(templates, "schema/module.rs.jinja", model, &app.root)?;
     plan.create(&resource.schema.file, module);
     declare_schema(resource, templates, edits)?;
     Ok(plan)
@@ -369,8 +275,8 @@ fn migration_creating(dir: &Path, table: &str) -> Result<Option<String>> {
 }
 
 /// Refuses options that make no sense for `gen schema`.
-fn check_options(options: &GenOptions) -> Result<(), UsageError> {
-    if options.no_schema {
+pub fn check(request: &GenRequest) -> Result<(), UsageError> {
+    if !request.layers.schema {
         return Err(
             UsageError::new("--no-schema leaves nothing for `gen schema` to generate")
                 .with_hint("drop --no-schema, or use `axgen gen migration` for a migration alone"),
@@ -399,70 +305,13 @@ pub fn next_steps(model: &Model, migration: bool) -> Vec<String> {
     steps
 }
 
-/// `axgen gen schema`.
-pub fn run(args: &GenSchemaArgs, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let spec = spec::from_schema_args(args)?;
-    check_options(&args.options)?;
-    let project = Project::find(cwd)?;
-    let resource = spec.resolve(project.adapter());
-    let target = Target {
-        root: &project.root,
-        app: &project.config.app.name,
-    };
-    let model = Model::new(&resource, target.app, "schema");
-    let templates = Templates::new(Some(&project.root));
-    let options = SchemaOptions {
-        migration: !args.options.no_migration,
-    };
+/// The plan of `gen schema`: the module, its declaration and (unless the layers say
+/// otherwise) its migration.
+pub fn plan(generation: &Generation) -> Result<Plan> {
+    let model = Model::new(generation.resource, &generation.app.name, "schema");
     let mut edits = ModuleEdits::default();
-    let mut plan = plan_schema(&model, target, options, &templates, Utc::now(), &mut edits)?;
-    edits.plan(&mut plan, target.root)?;
-    plan.next_steps = next_steps(&model, options.migration);
-    let apply = ApplyOptions {
-        force: args.options.force,
-        dry_run: args.options.dry_run,
-    };
-    plan.apply(&project.root, apply, printer)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn resource(fields: &[&str]) -> Resource {
-        let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        spec::parse_resource("Blog", "Post", "posts", &fields, &GenOptions::default())
-            .unwrap()
-            .resolve(Adapter::Sqlite)
-    }
-
-    #[test]
-    fn the_command_reads_back_as_the_same_resource() {
-        let fields = [
-            "title:string:unique",
-            "tags:array:string:optional",
-            "state:enum:a:b",
-            "user_id:references:users",
-            "n:integer:index:redact",
-        ];
-        let original = resource(&fields);
-        let command = command("context", &original);
-        assert_eq!(
-            command,
-            "gen context Blog Post posts title:string:unique tags:array:string:optional \
-             state:enum:a:b user_id:references:users n:integer:index:redact"
-        );
-        let words: Vec<&str> = command.split(' ').skip(2).collect();
-        let again = spec::parse_resource(
-            words[0],
-            words[1],
-            words[2],
-            &words[3..].iter().map(|w| w.to_string()).collect::<Vec<_>>(),
-            &GenOptions::default(),
-        )
-        .unwrap()
-        .resolve(Adapter::Sqlite);
-        assert_eq!(command, self::command("context", &again));
-    }
+    let mut plan = plan_schema(&model, generation, &mut edits)?;
+    edits.plan(&mut plan, &generation.app.root)?;
+    plan.next_steps = next_steps(&model, generation.layers.migration);
+    Ok(plan)
 }

@@ -61,6 +61,7 @@
 
 pub mod field;
 mod names;
+mod request;
 pub mod reserved;
 mod resolve;
 pub mod types;
@@ -68,11 +69,11 @@ pub mod types;
 #[cfg(test)]
 mod tests;
 
-use crate::cli::{GenOptions, GenResourceArgs, GenSchemaArgs};
 use crate::error::UsageError;
 use crate::naming;
 
 pub use field::{FieldSpec, Modifiers, TypeArg};
+pub use request::{Request, SpecOptions, recorded};
 pub use resolve::{
     ArrayOf, ContextName, Crates, EnumVariant, Field, Reference, Resource, SchemaName, WebNamespace,
 };
@@ -104,7 +105,7 @@ pub fn parse_resource(
     schema: &str,
     plural: &str,
     fields: &[String],
-    options: &GenOptions,
+    options: &SpecOptions,
 ) -> Result<Spec, UsageError> {
     let context = names::context(context)?;
     let schema = names::schema(schema, false)?;
@@ -125,7 +126,7 @@ pub fn parse_schema(
     schema: &str,
     plural: &str,
     fields: &[String],
-    options: &GenOptions,
+    options: &SpecOptions,
 ) -> Result<Spec, UsageError> {
     let (context, schema) = names::dotted_schema(schema)?;
     if let Some(context) = &context {
@@ -143,29 +144,13 @@ pub fn type_names() -> Vec<&'static str> {
         .collect()
 }
 
-/// [`parse_resource`] on the parsed command line.
-pub fn from_resource_args(args: &GenResourceArgs) -> Result<Spec, UsageError> {
-    parse_resource(
-        &args.context,
-        &args.schema,
-        &args.plural,
-        &args.fields,
-        &args.options,
-    )
-}
-
-/// [`parse_schema`] on the parsed command line.
-pub fn from_schema_args(args: &GenSchemaArgs) -> Result<Spec, UsageError> {
-    parse_schema(&args.schema, &args.plural, &args.fields, &args.options)
-}
-
 /// The checks shared by both commands once the context and schema are known.
 fn finish(
     context: Option<Vec<String>>,
     schema: String,
     plural: &str,
     fields: &[String],
-    options: &GenOptions,
+    options: &SpecOptions,
 ) -> Result<Spec, UsageError> {
     let singular = naming::snake(&schema);
     let prefix = context

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::naming;
 
 use super::Spec;

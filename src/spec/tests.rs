@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 
 fn strings(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
@@ -15,7 +15,7 @@ fn resource(fields: &[&str]) -> Result<Spec, UsageError> {
         "Post",
         "posts",
         &strings(fields),
-        &GenOptions::default(),
+        &SpecOptions::default(),
     )
 }
 
@@ -86,7 +86,7 @@ fn resolves_nested_contexts() {
         "BlogPost",
         "blog_posts",
         &strings(&["title"]),
-        &GenOptions::default(),
+        &SpecOptions::default(),
     );
     let r = spec.map(|s| s.resolve(Adapter::Postgres));
     let Ok(r) = r else { panic!("refused") };
@@ -111,11 +111,10 @@ fn resolves_nested_contexts() {
 
 #[test]
 fn resolves_options() {
-    let options = GenOptions {
+    let options = SpecOptions {
         table: Some("blog_entries".into()),
         binary_id: true,
         web: Some("Admin".into()),
-        ..GenOptions::default()
     };
     let fields = strings(&["title", "author_id:references:users"]);
     let Ok(spec) = parse_resource("Blog", "Post", "posts", &fields, &options) else {
@@ -312,7 +311,7 @@ fn keywords_become_raw_identifiers() {
 
 #[test]
 fn refuses_bad_names() {
-    let opts = GenOptions::default();
+    let opts = SpecOptions::default();
     let one = strings(&["title"]);
     let cases: Vec<(Result<Spec, UsageError>, &str)> = vec![
         (
@@ -392,30 +391,30 @@ fn refuses_bad_options() {
     let one = strings(&["title"]);
     let cases = [
         (
-            GenOptions {
+            SpecOptions {
                 table: Some("BlogPosts".into()),
-                ..GenOptions::default()
+                ..SpecOptions::default()
             },
             "Expected the table name, \"BlogPosts\", given with --table, to be snake_case such as blog_posts",
         ),
         (
-            GenOptions {
+            SpecOptions {
                 table: Some("order".into()),
-                ..GenOptions::default()
+                ..SpecOptions::default()
             },
             "The table name \"order\", given with --table, is a reserved word in SQL",
         ),
         (
-            GenOptions {
+            SpecOptions {
                 web: Some("admin".into()),
-                ..GenOptions::default()
+                ..SpecOptions::default()
             },
             "Expected the web namespace, \"admin\", given with --web, to be a CamelCase module name such as Admin",
         ),
         (
-            GenOptions {
+            SpecOptions {
                 web: Some("Admin.Reports".into()),
-                ..GenOptions::default()
+                ..SpecOptions::default()
             },
             "such as AdminReports",
         ),
@@ -424,9 +423,9 @@ fn refuses_bad_options() {
         let message = refusal_of(parse_resource("Blog", "Post", "posts", &one, &options));
         assert!(message.contains(expected), "{message:?} lacks {expected:?}");
     }
-    let with_table = GenOptions {
+    let with_table = SpecOptions {
         table: Some("user_groups".into()),
-        ..GenOptions::default()
+        ..SpecOptions::default()
     };
     assert!(parse_resource("Shop", "Group", "groups", &one, &with_table).is_ok());
 }
@@ -541,7 +540,7 @@ fn unknown_type_lists_every_type() {
 
 #[test]
 fn schema_without_context() {
-    let Ok(spec) = parse_schema("Tag", "tags", &[], &GenOptions::default()) else {
+    let Ok(spec) = parse_schema("Tag", "tags", &[], &SpecOptions::default()) else {
         panic!("refused")
     };
     let r = spec.resolve(Adapter::Sqlite);
@@ -554,7 +553,7 @@ fn schema_without_context() {
 #[test]
 fn schema_with_nested_context() {
     let fields = strings(&["name:string:unique"]);
-    let Ok(spec) = parse_schema("Admin.Blog.Tag", "tags", &fields, &GenOptions::default()) else {
+    let Ok(spec) = parse_schema("Admin.Blog.Tag", "tags", &fields, &SpecOptions::default()) else {
         panic!("refused")
     };
     let r = spec.resolve(Adapter::Postgres);
@@ -647,10 +646,10 @@ proptest! {
         let get = |i: usize| words.get(i).copied().unwrap_or("");
         let mut fields: Vec<String> = words.iter().skip(3).map(|w| w.to_string()).collect();
         fields.push(noise.clone());
-        let options = GenOptions {
+        let options = SpecOptions {
             table: words.get(4).map(|w| w.to_string()),
             web: words.get(5).map(|w| w.to_string()),
-            ..GenOptions::default()
+            ..SpecOptions::default()
         };
         if let Ok(spec) = parse_resource(get(0), get(1), get(2), &fields, &options) {
             for adapter in Adapter::ALL {

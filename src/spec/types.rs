@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 
 /// The embedded table, parsed on first use.
 static TABLE: LazyLock<TypeTable> = LazyLock::new(|| {

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::spec::types;
 use crate::spec::{Field, Resource};
 
@@ -407,13 +407,13 @@ pub fn driver(adapter: Adapter) -> Driver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::GenOptions;
+    use crate::spec::SpecOptions;
 
     fn resource(adapter: Adapter, fields: &[&str], binary_id: bool) -> Resource {
         let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        let options = GenOptions {
+        let options = SpecOptions {
             binary_id,
-            ..GenOptions::default()
+            ..SpecOptions::default()
         };
         crate::spec::parse_resource("Blog", "Post", "posts", &fields, &options)
             .unwrap()
@@ -508,7 +508,7 @@ mod tests {
         .map(String::from)
         .to_vec();
         let resource =
-            crate::spec::parse_schema("Longthing", &plural, &fields, &GenOptions::default())
+            crate::spec::parse_schema("Longthing", &plural, &fields, &SpecOptions::default())
                 .unwrap()
                 .resolve(Adapter::Postgres);
         let t = table(&resource);

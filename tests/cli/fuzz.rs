@@ -14,11 +14,10 @@ use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axgen::cli::{Adapter, GenOptions};
-use axgen::generators::html::{self, WebKind};
-use axgen::generators::schema::Target;
+use axgen::adapter::Adapter;
+use axgen::generators::{self, App, Generation, Generator, Layers, WebKind};
 use axgen::plan::ApplyOptions;
-use axgen::spec;
+use axgen::spec::{self, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
@@ -290,10 +289,10 @@ async fn assert_sql_accepted(
 /// One case: nothing panics; an accepted spec's plans parse and migrate. Returns whether the
 /// spec was accepted.
 fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCaseError> {
-    let options = GenOptions {
+    let options = SpecOptions {
         binary_id: case.binary_id,
         web: case.web.then(|| "Admin".to_string()),
-        ..GenOptions::default()
+        ..SpecOptions::default()
     };
     let parsed = spec::parse_resource(
         case.context,
@@ -308,17 +307,25 @@ fn check(case: &Case, runtime: &tokio::runtime::Runtime) -> Result<bool, TestCas
     for (adapter, server) in adapters() {
         let resource = spec.resolve(adapter);
         let app = gen_target::bare_app(adapter);
-        let target = Target {
-            root: app.path(),
-            app: "fuzz",
-        };
         let templates = Templates::new(None);
         let printer = axgen::output::Printer::new(true, Default::default());
         for kind in [WebKind::Html, WebKind::Json] {
-            let mut options = options.clone();
-            // The second generator reuses the context the first one made.
-            options.no_context = kind == WebKind::Json;
-            let plan = html::plan(kind, &resource, target, &options, &templates, now)
+            let layers = Layers {
+                // The second generator reuses the context the first one made.
+                context: kind != WebKind::Json,
+                ..Layers::default()
+            };
+            // Read again for the second generator, which needs the first one's context.
+            let read = App::read(app.path(), "fuzz", &resource)
+                .map_err(|err| TestCaseError::fail(format!("reading the app: {err:#}")))?;
+            let generation = Generation {
+                resource: &resource,
+                app: &read,
+                layers,
+                templates: &templates,
+                now,
+            };
+            let plan = generators::plan(Generator::Web(kind), &generation)
                 .map_err(|err| TestCaseError::fail(format!("{kind:?} plan failed: {err:#}")))?;
             plan.apply(app.path(), ApplyOptions::default(), &printer)
                 .map_err(|err| {

@@ -5,11 +5,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use axgen::cli::{Adapter, GenOptions};
-use axgen::generators::context::{self, ContextOptions};
-use axgen::generators::schema::{self, Model, ModuleEdits, SchemaOptions, Target};
+use axgen::adapter::Adapter;
+use axgen::generators::{self, App, Generation, Generator, Layers};
 use axgen::plan::{Op, Plan};
-use axgen::spec::{self, Resource};
+use axgen::spec::{self, Resource, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -45,9 +44,9 @@ fn resource(
     adapter: Adapter,
     binary_id: bool,
 ) -> Resource {
-    let options = GenOptions {
+    let options = SpecOptions {
         binary_id,
-        ..GenOptions::default()
+        ..SpecOptions::default()
     };
     spec::parse_resource(context, schema, plural, &fields(list), &options)
         .unwrap()
@@ -70,28 +69,26 @@ fn bare_app(adapter: Adapter) -> tempfile::TempDir {
     dir
 }
 
-fn target(dir: &Path) -> Target<'_> {
-    Target {
-        root: dir,
-        app: "blog",
-    }
+/// The bare app at `dir` as `gen` reads it for `resource`.
+fn app(dir: &Path, resource: &Resource) -> App {
+    App::read(dir, "blog", resource).unwrap()
 }
 
-const BOTH: ContextOptions = ContextOptions {
-    schema: true,
-    migration: true,
-};
+fn plan(generator: Generator, dir: &Path, resource: &Resource, now: DateTime<Utc>) -> Plan {
+    let app = app(dir, resource);
+    let templates = Templates::new(None);
+    let generation = Generation {
+        resource,
+        app: &app,
+        layers: Layers::default(),
+        templates: &templates,
+        now,
+    };
+    generators::plan(generator, &generation).unwrap()
+}
 
 fn context_plan(dir: &Path, resource: &Resource, now: DateTime<Utc>) -> Plan {
-    context::plan(
-        resource,
-        target(dir),
-        BOTH,
-        "context",
-        &Templates::new(None),
-        now,
-    )
-    .unwrap()
+    plan(Generator::Context, dir, resource, now)
 }
 
 /// `gen context` of the all-types resource in an app that already has its parent.
@@ -119,21 +116,7 @@ fn gen_schema_plans_are_pinned_per_adapter() {
     for adapter in Adapter::ALL {
         let dir = bare_app(adapter);
         let posts = resource("Blog", "Post", "posts", ALL_FIELDS, adapter, false);
-        let model = Model::new(&posts, "blog", "schema");
-        let options = SchemaOptions { migration: true };
-        let mut edits = ModuleEdits::default();
-        let templates = Templates::new(None);
-        let mut plan = schema::plan_schema(
-            &model,
-            target(dir.path()),
-            options,
-            &templates,
-            at(1),
-            &mut edits,
-        )
-        .unwrap();
-        edits.plan(&mut plan, dir.path()).unwrap();
-        plan.next_steps = schema::next_steps(&model, true);
+        let plan = plan(Generator::Schema, dir.path(), &posts, at(1));
         let name = format!("gen_schema_{adapter}");
         snapshot_settings().bind(|| insta::assert_snapshot!(name, rendered(&plan)));
     }

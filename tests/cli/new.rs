@@ -1,7 +1,7 @@
 //! `axgen new`: the files it plans per adapter (snapshots), what it prints, its refusals, and
 //! that the apps it makes build, test and lint clean.
 
-use axgen::cli::Adapter;
+use axgen::adapter::Adapter;
 use axgen::generators::new::{NewApp, plan};
 use axgen::plan::Op;
 use axgen::templates::Templates;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::value::{Column, Kind};
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 use crate::db::conn::{Db, each_db};
 use crate::spec::{Field, Resource, types};
 
@@ -468,7 +468,7 @@ mod postgres {
     type PgColumn = (String, String, String, String, bool, bool, bool, bool);
 
     pub async fn read(c: &mut PgConnection, table: &str) -> Result<Parts, sqlx::Error> {
-        let relation = quote_ident(crate::cli::Adapter::Postgres, table);
+        let relation = quote_ident(crate::adapter::Adapter::Postgres, table);
         let rows: Vec<PgColumn> = sqlx::query_as(
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), t.typname::text, \
              t.typtype::text, NOT a.attnotnull, (a.atthasdef OR a.attidentity <> ''), \

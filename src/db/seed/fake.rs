@@ -18,8 +18,8 @@ use fake::rand::rngs::ThreadRng;
 use fake::rand::seq::{IndexedRandom as _, SliceRandom as _};
 
 use super::catalog::Table;
-use super::value::{Column, Kind, Raw, Value, convert, hex};
-use crate::cli::Adapter;
+use super::value::{Column, Kind, Raw, Value, convert, hex, uuid_text};
+use crate::adapter::Adapter;
 use crate::db::conn::{Db, each_db, quote_ident};
 use crate::error::UsageError;
 
@@ -502,15 +502,7 @@ fn uuid(rng: &mut ThreadRng) -> String {
     let mut b: [u8; 16] = rng.random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    uuid_text(&hex(&b))
 }
 
 fn text(style: Style, rng: &mut ThreadRng) -> String {

@@ -21,9 +21,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use self::catalog::Table;
 use self::sink::{Batch, Refused, Sink, Unplaced, db_message};
 use self::value::{Column, Kind, Raw, Value};
-use super::App;
 use super::conn::{Conn, Db, Tx, quote_ident};
-use crate::cli::{Adapter, SeedArgs};
+use super::{App, SeedRequest};
+use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::naming;
 use crate::output::Printer;
@@ -62,25 +62,24 @@ struct FakeRequest {
 }
 
 /// `axgen seed`.
-pub async fn run(app: &App, args: &SeedArgs, printer: &Printer) -> Result<()> {
-    let fakes = args
+pub async fn run(app: &App, request: &SeedRequest, printer: &Printer) -> Result<()> {
+    let fakes = request
         .fake
         .iter()
         .map(|f| parse_fake(f))
         .collect::<Result<Vec<_>>>()?;
     // seeds/ is the default when nothing is named: neither files nor fakes.
-    let files = match (args.files.is_empty(), fakes.is_empty()) {
+    let files = match (request.files.is_empty(), fakes.is_empty()) {
         (true, true) => dir_files(&app.seeds_dir(), printer)?,
         (true, false) => Vec::new(),
-        (false, _) => named_files(&args.files)?,
+        (false, _) => named_files(&request.files)?,
     };
     if files.is_empty() && fakes.is_empty() {
         printer.line(&format!("Nothing to seed: no seed files in {DIR}/."));
         return Ok(());
     }
     // The generated app's own record of its tables: which Rust type reads each column.
-    let specs = crate::generators::schema::recorded_resources(&app.root, app.database.adapter())
-        .unwrap_or_default();
+    let specs = crate::generators::app::recorded_resources(&app.root, app.database.adapter());
     let mut conn = app.database.connect_or_create(printer).await?;
     let seeds = Seeds {
         specs: &specs,
@@ -974,7 +973,7 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
-        let printer = Printer::new(true, crate::cli::ColorChoice::Never);
+        let printer = Printer::new(true, crate::output::ColorChoice::Never);
         let files = dir_files(dir.path(), &printer).unwrap();
         let labels: Vec<&str> = files.iter().map(|f| f.label.as_str()).collect();
         assert_eq!(labels, ["seeds/a.sql", "seeds/b.csv", "seeds/c.json"]);

@@ -436,14 +436,14 @@ async fn missing_parent(
         }
         let found = match conn {
             InsertConn::Sqlite(c) => {
-                let sql = exists_sql(crate::cli::Adapter::Sqlite, parent, key);
+                let sql = exists_sql(crate::adapter::Adapter::Sqlite, parent, key);
                 let args = arguments::<SqliteArguments>(vec![value.clone()]).ok()?;
                 sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(sql), args)
                     .fetch_one(&mut **c)
                     .await
             }
             InsertConn::Mysql(c) => {
-                let sql = exists_sql(crate::cli::Adapter::Mysql, parent, key);
+                let sql = exists_sql(crate::adapter::Adapter::Mysql, parent, key);
                 let args = arguments::<MySqlArguments>(vec![value.clone()]).ok()?;
                 sqlx::query_scalar_with::<_, i64, _>(AssertSqlSafe(sql), args)
                     .fetch_one(&mut **c)
@@ -457,7 +457,7 @@ async fn missing_parent(
     None
 }
 
-fn exists_sql(adapter: crate::cli::Adapter, table: &str, key: &str) -> String {
+fn exists_sql(adapter: crate::adapter::Adapter, table: &str, key: &str) -> String {
     format!(
         "SELECT COUNT(*) FROM {} WHERE {} = ?",
         quote_ident(adapter, table),

@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::Value as Json;
 
-use crate::cli::Adapter;
+use crate::adapter::Adapter;
 
 /// What a column holds, as far as converting values goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -480,15 +480,19 @@ fn uuid(text: &str) -> Result<String, String> {
     if hex.len() != 32 || !dashes_ok || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(format!("{text:?} is not a UUID"));
     }
-    let h = hex.to_ascii_lowercase();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    ))
+    Ok(uuid_text(&hex.to_ascii_lowercase()))
+}
+
+/// 32 hexadecimal digits in a UUID's usual form, `8-4-4-4-12`.
+pub fn uuid_text(hex: &str) -> String {
+    [
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..],
+    ]
+    .join("-")
 }
 
 /// `\x0a0b` is hexadecimal; anything else is taken as its UTF-8 bytes.

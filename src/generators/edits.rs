@@ -86,7 +86,7 @@ impl ModuleEdits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generators::schema::{CONTEXTS_MARKER, LIB_RS};
+    use crate::generators::render::{CONTEXTS_MARKER, LIB_RS};
 
     #[test]
     fn module_edits_create_missing_files_with_their_insertions() {
