@@ -73,7 +73,7 @@ pub enum Command {
     Rollback(RollbackArgs),
 
     /// Show every migration with its status (up/down), version and name.
-    Migrations,
+    Migrations(MigrationsPathArgs),
 
     /// Load seed data: every file in seeds/ in name order, or the files named.
     #[command(after_help = "Examples:
@@ -269,6 +269,9 @@ pub struct GenMigrationArgs {
     /// Name of the migration, in snake_case (e.g. add_slug_to_posts).
     pub name: String,
 
+    #[command(flatten)]
+    pub migrations: MigrationsPathArgs,
+
     /// Print what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -303,6 +306,8 @@ pub struct MigrateArgs {
     pub strict_version_order: bool,
     #[command(flatten)]
     pub show: ShowArgs,
+    #[command(flatten)]
+    pub migrations: MigrationsPathArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -311,6 +316,17 @@ pub struct RollbackArgs {
     pub reach: ReachArgs,
     #[command(flatten)]
     pub show: ShowArgs,
+    #[command(flatten)]
+    pub migrations: MigrationsPathArgs,
+}
+
+/// Where the migrations are, for the commands that read or write them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct MigrationsPathArgs {
+    /// The folder of the migrations, instead of the app's migrations/ (the app itself
+    /// embeds migrations/ for its tests).
+    #[arg(long, value_name = "DIR")]
+    pub migrations_path: Option<PathBuf>,
 }
 
 /// The output flags `migrate` and `rollback` share.
@@ -340,9 +356,9 @@ pub enum DbCommand {
     /// Drop the database (asks for confirmation on a terminal).
     Drop(DropArgs),
     /// Create the database, run every migration, then the seeds.
-    Setup,
+    Setup(MigrationsPathArgs),
     /// Drop the database, then set it up again.
-    Reset(DropArgs),
+    Reset(ResetArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -350,6 +366,14 @@ pub struct DropArgs {
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResetArgs {
+    #[command(flatten)]
+    pub drop: DropArgs,
+    #[command(flatten)]
+    pub migrations: MigrationsPathArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,9 +8,12 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{
     Cli, Command, DbCommand, GenCommand, GenMigrationArgs, GenOptions, GenResourceArgs,
-    MigrateArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs, TemplatesCommand,
+    MigrateArgs, MigrationsPathArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs,
+    TemplatesCommand,
 };
-use crate::db::{DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show};
+use crate::db::{
+    DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show, Sources,
+};
 use crate::generators::new::NewRequest;
 use crate::generators::{GenRequest, Generator, Layers, WebKind};
 use crate::output::Printer;
@@ -50,17 +53,37 @@ where
             Err(migration) => crate::generators::migration::run(
                 &migration.name,
                 migration.dry_run,
+                migration.migrations.migrations_path.as_deref(),
                 &cwd,
                 &printer,
             ),
         },
-        Command::Migrate(args) => crate::db::migrate(&migrate_request(&args), url, &cwd, &printer),
-        Command::Rollback(args) => {
-            crate::db::rollback(&rollback_request(&args), url, &cwd, &printer)
+        Command::Migrate(args) => {
+            let request = migrate_request(&args);
+            crate::db::migrate(&request, sources(url, &args.migrations), &cwd, &printer)
         }
-        Command::Migrations => crate::db::migrations(url, &cwd, &printer),
-        Command::Seed(args) => crate::db::seed(&seed_request(args), url, &cwd, &printer),
-        Command::Db(db) => crate::db::db(db_task(&db), url, &cwd, &printer),
+        Command::Rollback(args) => {
+            let request = rollback_request(&args);
+            crate::db::rollback(&request, sources(url, &args.migrations), &cwd, &printer)
+        }
+        Command::Migrations(args) => crate::db::migrations(sources(url, &args), &cwd, &printer),
+        Command::Seed(args) => {
+            let request = seed_request(args);
+            crate::db::seed(
+                &request,
+                sources(url, &MigrationsPathArgs::default()),
+                &cwd,
+                &printer,
+            )
+        }
+        Command::Db(db) => {
+            let migrations = match &db {
+                DbCommand::Setup(args) => args.clone(),
+                DbCommand::Reset(args) => args.migrations.clone(),
+                DbCommand::Create | DbCommand::Drop(_) => MigrationsPathArgs::default(),
+            };
+            crate::db::db(db_task(&db), sources(url, &migrations), &cwd, &printer)
+        }
         Command::Routes => crate::routes::run(&cwd, &printer),
         Command::Templates(TemplatesCommand::Eject { generator }) => {
             crate::generators::eject::run(generator.as_deref(), &cwd, &printer)
@@ -166,6 +189,14 @@ fn rollback_request(args: &RollbackArgs) -> RollbackRequest {
     }
 }
 
+/// Where a database command finds the database and the migrations.
+fn sources<'a>(url: Option<&'a str>, migrations: &'a MigrationsPathArgs) -> Sources<'a> {
+    Sources {
+        database_url: url,
+        migrations_path: migrations.migrations_path.as_deref(),
+    }
+}
+
 /// The target given by `--step`, `--to` or `--all`, if any (clap lets through one at most).
 fn reach(args: &ReachArgs) -> Option<Reach> {
     match (args.step, args.to, args.all) {
@@ -194,8 +225,8 @@ fn db_task(command: &DbCommand) -> DbTask {
     match command {
         DbCommand::Create => DbTask::Create,
         DbCommand::Drop(args) => DbTask::Drop { yes: args.yes },
-        DbCommand::Setup => DbTask::Setup,
-        DbCommand::Reset(args) => DbTask::Reset { yes: args.yes },
+        DbCommand::Setup(_) => DbTask::Setup,
+        DbCommand::Reset(args) => DbTask::Reset { yes: args.drop.yes },
     }
 }
 

@@ -23,14 +23,23 @@ pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Resul
     if show.log_sql {
         notices::keep();
     }
-    let files = migrations::load(&app.migrations_dir())?;
+    let files = migrations::load(&app.migrations)?;
     let mut conn = if show.dry_run {
         app.database.connect_or_empty(printer).await?
     } else {
         app.database.connect_or_create(printer).await?
     };
     let _lock = lock_sqlite(app, show, printer)?;
-    let result = apply_pending(&mut conn.db(), &files, reach, order, show, printer).await;
+    let folder = &app.migrations.label;
+    let result = apply_pending(
+        &mut conn.db(),
+        (&files, folder),
+        reach,
+        order,
+        show,
+        printer,
+    )
+    .await;
     conn.close().await;
     result
 }
@@ -44,14 +53,15 @@ pub async fn down(app: &App, request: &RollbackRequest, printer: &Printer) -> Re
     }
     let (files, mut conn) = open(app).await?;
     let _lock = lock_sqlite(app, show, printer)?;
-    let result = revert_applied(&mut conn.db(), &files, reach, show, printer).await;
+    let folder = &app.migrations.label;
+    let result = revert_applied(&mut conn.db(), (&files, folder), reach, show, printer).await;
     conn.close().await;
     result
 }
 
 /// The app's migration files and a connection to its database.
 pub async fn open(app: &App) -> Result<(Vec<MigrationFile>, Conn)> {
-    let files = migrations::load(&app.migrations_dir())?;
+    let files = migrations::load(&app.migrations)?;
     Ok((files, app.database.connect().await?))
 }
 
@@ -145,16 +155,17 @@ pub enum Order {
     Strict,
 }
 
+/// Applies the pending migrations of `files`, read from `folder` (as messages name it).
 async fn apply_pending(
     db: &mut Db<'_>,
-    files: &[MigrationFile],
+    (files, folder): (&[MigrationFile], &str),
     reach: Reach,
     order: Order,
     show: Show,
     printer: &Printer,
 ) -> Result<()> {
     let applied = applied_under_lock(db, show.dry_run).await?;
-    check_applied(files, &applied)?;
+    check_applied(files, &applied, folder)?;
     let todo = migrations::pending(files, &applied, reach);
     if todo.is_empty() {
         printer.line("Already up to date: no migration to run.");
@@ -251,11 +262,11 @@ fn check_not_dirty(files: &[MigrationFile], applied: &[Applied]) -> Result<()> {
 }
 
 /// Refuses to migrate over a failed, vanished or edited migration.
-fn check_applied(files: &[MigrationFile], applied: &[Applied]) -> Result<()> {
+fn check_applied(files: &[MigrationFile], applied: &[Applied], folder: &str) -> Result<()> {
     check_not_dirty(files, applied)?;
     for row in applied {
         let Some(file) = files.iter().find(|f| f.version == row.version) else {
-            return Err(vanished(row));
+            return Err(vanished(row, folder));
         };
         if file.up.checksum.as_ref() != row.checksum.as_slice() {
             return Err(edited(file));
@@ -264,12 +275,11 @@ fn check_applied(files: &[MigrationFile], applied: &[Applied]) -> Result<()> {
     Ok(())
 }
 
-fn vanished(row: &Applied) -> anyhow::Error {
+fn vanished(row: &Applied, folder: &str) -> anyhow::Error {
     let name = row.description.replace(' ', "_");
     UsageError::new(format!(
-        "migration {} {name} is applied in the database but its file is gone from {}/",
+        "migration {} {name} is applied in the database but its file is gone from {folder}/",
         row.version,
-        migrations::DIR
     ))
     .with_hint("restore the file (e.g. from version control); `axgen migrations` shows it as ** FILE NOT FOUND **")
     .into()
@@ -346,9 +356,10 @@ fn migrate_reason(err: &MigrateError) -> String {
     }
 }
 
+/// Reverts the applied migrations of `files`, read from `folder` (as messages name it).
 async fn revert_applied(
     db: &mut Db<'_>,
-    files: &[MigrationFile],
+    (files, folder): (&[MigrationFile], &str),
     reach: Reach,
     show: Show,
     printer: &Printer,
@@ -365,7 +376,7 @@ async fn revert_applied(
     for (done, version) in todo.iter().enumerate() {
         let name = migrations::name_of(*version, files, &applied);
         let Some((file, down)) = reversible(files, *version) else {
-            return Err(no_down(files, *version, &name, done));
+            return Err(no_down(files, *version, &name, done, folder));
         };
         announce(printer, *version, &name, "down", down, show);
         if show.dry_run {
@@ -391,10 +402,16 @@ fn reversible(files: &[MigrationFile], version: i64) -> Option<(&MigrationFile, 
 }
 
 /// The rollback stops before a migration it cannot revert; exit 2 only if nothing changed.
-fn no_down(files: &[MigrationFile], version: i64, name: &str, reverted: usize) -> anyhow::Error {
+fn no_down(
+    files: &[MigrationFile],
+    version: i64,
+    name: &str,
+    reverted: usize,
+    folder: &str,
+) -> anyhow::Error {
     let missing = match files.iter().find(|f| f.version == version) {
         Some(file) => format!("{} does not exist", file.down_file),
-        None => format!("its files are gone from {}/", migrations::DIR),
+        None => format!("its files are gone from {folder}/"),
     };
     let message = format!(
         "migration {version} {name} cannot be rolled back because {missing}, so it stays applied"

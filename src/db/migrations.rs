@@ -2,7 +2,7 @@
 //! `sqlx migrate` and `sqlx::migrate!`), the rows of `_sqlx_migrations`, and what to run.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use sqlx::migrate::{Migration, MigrationType};
@@ -51,20 +51,45 @@ pub enum Reach {
     Before(i64),
 }
 
-/// Reads the migrations in `dir`, in version order; a missing folder is a usage error (an app
-/// made by `axgen new` has one, so the command runs in the wrong folder or it was removed).
-pub fn load(dir: &Path) -> Result<Vec<MigrationFile>> {
+/// Where an app's migrations are: `migrations/` in the app, or the folder `--migrations-path`
+/// names (relative to the current folder, as any path on the command line).
+#[derive(Debug, Clone)]
+pub struct Folder {
+    pub path: PathBuf,
+    /// The folder as messages name it: `migrations`, or as it was given.
+    pub label: String,
+}
+
+impl Folder {
+    pub fn new(root: &Path, given: Option<&Path>, cwd: &Path) -> Folder {
+        match given {
+            Some(given) => Folder {
+                path: cwd.join(given),
+                label: given.display().to_string().trim_end_matches('/').to_owned(),
+            },
+            None => Folder {
+                path: root.join(DIR),
+                label: DIR.to_owned(),
+            },
+        }
+    }
+}
+
+/// Reads the migrations in `folder`, in version order; a missing folder is a usage error (an
+/// app made by `axgen new` has one, so the command runs in the wrong folder or it was removed).
+pub fn load(folder: &Folder) -> Result<Vec<MigrationFile>> {
+    let (dir, label) = (folder.path.as_path(), folder.label.as_str());
     if !dir.is_dir() {
         return Err(UsageError::new(format!(
-            "there is no {DIR}/ folder in {}, so there are no migrations to run or show",
+            "there is no {label}/ folder in {}, so there are no migrations to run or show",
             dir.parent().unwrap_or(dir).display()
         ))
         .with_hint(format!(
-            "restore it, or make it with `mkdir {DIR}` and add migrations with `axgen gen migration <name>` or `axgen gen schema`"
+            "restore it, or make it with `mkdir {label}` and add migrations with `axgen gen migration <name>` or `axgen gen schema`"
         ))
         .into());
     }
-    check_names(dir)?;
+    check_names(dir, label)?;
     let resolved = sqlx::migrate::resolve_blocking(dir).map_err(|err| {
         UsageError::new(format!(
             "cannot read the migrations in {}: {err}",
@@ -81,7 +106,7 @@ pub fn load(dir: &Path) -> Result<Vec<MigrationFile>> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let file = format!("{DIR}/{file_name}");
+        let file = format!("{label}/{file_name}");
         if migration.migration_type == MigrationType::ReversibleDown {
             downs.insert(migration.version, (migration, file));
             continue;
@@ -89,7 +114,10 @@ pub fn load(dir: &Path) -> Result<Vec<MigrationFile>> {
         if let Some(other) = ups.get(&migration.version) {
             return Err(duplicate(&other.up_file, &file));
         }
-        ups.insert(migration.version, up_entry(migration, &file_name, file));
+        ups.insert(
+            migration.version,
+            up_entry(migration, &file_name, file, label),
+        );
     }
     attach_downs(&mut ups, downs)?;
     Ok(ups.into_values().collect())
@@ -97,7 +125,7 @@ pub fn load(dir: &Path) -> Result<Vec<MigrationFile>> {
 
 /// Refuses a file in `dir` that is not named like a migration, which sqlx would skip (or read
 /// as a migration of another kind): only migrations, README files and hidden files may be there.
-fn check_names(dir: &Path) -> Result<()> {
+fn check_names(dir: &Path, label: &str) -> Result<()> {
     let unreadable = |err: std::io::Error| {
         anyhow::Error::new(err).context(format!("cannot list the migrations in {}", dir.display()))
     };
@@ -108,7 +136,7 @@ fn check_names(dir: &Path) -> Result<()> {
         let allowed =
             name.starts_with('.') || name.starts_with("README") || is_migration_name(&name);
         if !allowed && !entry.path().is_dir() {
-            misnamed.push(format!("{DIR}/{name}"));
+            misnamed.push(format!("{label}/{name}"));
         }
     }
     misnamed.sort();
@@ -123,7 +151,7 @@ fn check_names(dir: &Path) -> Result<()> {
         "{files} is not named like a migration, so nothing was run: migration files are named <VERSION>_<name>.up.sql or <VERSION>_<name>.down.sql, VERSION being digits"
     ))
     .with_hint(format!(
-        "rename it (e.g. 20261201120000_add_slug.up.sql), or move it out of {DIR}/, where only migrations and README files belong"
+        "rename it (e.g. 20261201120000_add_slug.up.sql), or move it out of {label}/, where only migrations and README files belong"
     ))
     .into())
 }
@@ -145,12 +173,12 @@ fn is_migration_name(name: &str) -> bool {
         && !description.is_empty()
 }
 
-fn up_entry(up: Migration, file_name: &str, up_file: String) -> MigrationFile {
+fn up_entry(up: Migration, file_name: &str, up_file: String, label: &str) -> MigrationFile {
     let stem = file_name
         .trim_end_matches(up.migration_type.suffix())
         .trim_end_matches(".sql");
     let name = stem.split_once('_').map_or(stem, |(_, n)| n).to_string();
-    let down_file = format!("{DIR}/{stem}{}", MigrationType::ReversibleDown.suffix());
+    let down_file = format!("{label}/{stem}{}", MigrationType::ReversibleDown.suffix());
     MigrationFile {
         version: up.version,
         name,
@@ -286,6 +314,14 @@ pub fn check_version(version: i64, files: &[MigrationFile], applied: &[Applied])
 mod tests {
     use super::*;
 
+    /// `dir` as the migrations folder.
+    fn in_folder(dir: &Path) -> Folder {
+        Folder {
+            path: dir.to_path_buf(),
+            label: DIR.to_owned(),
+        }
+    }
+
     fn write(dir: &Path, name: &str, sql: &str) {
         std::fs::write(dir.join(name), sql).unwrap();
     }
@@ -317,7 +353,7 @@ mod tests {
         );
         write(dir.path(), "1_create_posts.down.sql", "DROP TABLE posts;");
         write(dir.path(), "README.md", "not a migration");
-        let files = load(dir.path()).unwrap();
+        let files = load(&in_folder(dir.path())).unwrap();
         assert_eq!(files.len(), 2);
         assert_eq!(files[0].name, "create_posts");
         assert_eq!(files[0].up_file, "migrations/1_create_posts.up.sql");
@@ -331,7 +367,7 @@ mod tests {
     fn an_orphan_down_file_is_a_usage_error() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "3_drop.down.sql", "SELECT 1;");
-        let err = load(dir.path()).unwrap_err();
+        let err = load(&in_folder(dir.path())).unwrap_err();
         assert_eq!(crate::error::exit_code(&err), 2);
         assert!(err.to_string().contains("3_drop.down.sql"), "{err}");
     }
@@ -341,7 +377,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "3_a.up.sql", "SELECT 1;");
         write(dir.path(), "3_b.up.sql", "SELECT 2;");
-        assert_eq!(crate::error::exit_code(&load(dir.path()).unwrap_err()), 2);
+        assert_eq!(
+            crate::error::exit_code(&load(&in_folder(dir.path())).unwrap_err()),
+            2
+        );
     }
 
     #[test]
@@ -358,7 +397,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             write(dir.path(), "1_create_posts.up.sql", "SELECT 1;");
             write(dir.path(), bad, "SELECT 1;");
-            let err = load(dir.path()).unwrap_err();
+            let err = load(&in_folder(dir.path())).unwrap_err();
             assert_eq!(crate::error::exit_code(&err), 2, "{bad}: {err}");
             let message = format!("{err:#}");
             assert!(
@@ -376,7 +415,7 @@ mod tests {
         write(dir.path(), "README.md", "notes");
         write(dir.path(), ".gitkeep", "");
         std::fs::create_dir(dir.path().join("archive")).unwrap();
-        assert_eq!(load(dir.path()).unwrap().len(), 1);
+        assert_eq!(load(&in_folder(dir.path())).unwrap().len(), 1);
     }
 
     #[test]
@@ -385,7 +424,7 @@ mod tests {
         for v in 1..=4 {
             write(dir.path(), &format!("{v}_m.up.sql"), "SELECT 1;");
         }
-        let files = load(dir.path()).unwrap();
+        let files = load(&in_folder(dir.path())).unwrap();
         let applied = applied_versions(&[1]);
         let versions = |reach| {
             pending(&files, &applied, reach)

@@ -89,24 +89,30 @@ pub enum DbTask {
 pub(crate) struct App {
     pub root: PathBuf,
     pub database: Database,
+    pub migrations: migrations::Folder,
+}
+
+/// Where a database command finds the app's database and migrations: what the command line
+/// says (`--database-url`, `--migrations-path`), else the app's defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    pub database_url: Option<&'a str>,
+    pub migrations_path: Option<&'a Path>,
 }
 
 impl App {
-    /// Finds the app around `cwd` and its database (`database_url` from `--database-url`, else
-    /// `DATABASE_URL`, `.env`, then `axgen.toml`).
-    pub fn open(database_url: Option<&str>, cwd: &Path) -> Result<App> {
+    /// Finds the app around `cwd`, its database (`--database-url`, else `DATABASE_URL`,
+    /// `.env`, then `axgen.toml`) and its migrations (`--migrations-path`, else `migrations/`).
+    pub fn open(sources: Sources<'_>, cwd: &Path) -> Result<App> {
         let project = Project::find(cwd)?;
-        let url = project.database_url(database_url)?;
+        let url = project.database_url(sources.database_url)?;
         let database = Database::resolve(url, &project.root)?;
+        let migrations = migrations::Folder::new(&project.root, sources.migrations_path, cwd);
         Ok(App {
             root: project.root,
             database,
+            migrations,
         })
-    }
-
-    /// `<root>/migrations`.
-    pub fn migrations_dir(&self) -> PathBuf {
-        self.root.join(migrations::DIR)
     }
 
     /// `<root>/seeds`.
@@ -118,50 +124,45 @@ impl App {
 /// `axgen migrate`.
 pub fn migrate(
     request: &MigrateRequest,
-    database_url: Option<&str>,
+    sources: Sources<'_>,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let app = App::open(database_url, cwd)?;
+    let app = App::open(sources, cwd)?;
     block_on(&app, migrate::up(&app, request, printer))
 }
 
 /// `axgen rollback`.
 pub fn rollback(
     request: &RollbackRequest,
-    database_url: Option<&str>,
+    sources: Sources<'_>,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let app = App::open(database_url, cwd)?;
+    let app = App::open(sources, cwd)?;
     block_on(&app, migrate::down(&app, request, printer))
 }
 
 /// `axgen migrations`.
-pub fn migrations(database_url: Option<&str>, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
-    let app = App::open(database_url, cwd)?;
+pub fn migrations(sources: Sources<'_>, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let app = App::open(sources, cwd)?;
     block_on(&app, status::show(&app, printer))
 }
 
 /// `axgen seed`.
 pub fn seed(
     request: &SeedRequest,
-    database_url: Option<&str>,
+    sources: Sources<'_>,
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let app = App::open(database_url, cwd)?;
+    let app = App::open(sources, cwd)?;
     block_on(&app, seed::run(&app, request, printer))
 }
 
 /// `axgen db create | drop | setup | reset`.
-pub fn db(
-    task: DbTask,
-    database_url: Option<&str>,
-    cwd: &Path,
-    printer: &Printer,
-) -> Result<ExitCode> {
-    let app = App::open(database_url, cwd)?;
+pub fn db(task: DbTask, sources: Sources<'_>, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let app = App::open(sources, cwd)?;
     match task {
         DbTask::Create => block_on(&app, database::create(&app, printer)),
         DbTask::Setup => block_on(&app, database::setup(&app, printer)),

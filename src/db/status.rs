@@ -20,7 +20,7 @@ pub struct Row {
 
 /// Prints the status table; changes nothing in the database.
 pub async fn show(app: &App, printer: &Printer) -> Result<()> {
-    let files = migrations::load(&app.migrations_dir())?;
+    let files = migrations::load(&app.migrations)?;
     let mut conn = app.database.connect_or_empty(printer).await?;
     let applied = migrations::applied(&mut conn.db()).await;
     conn.close().await;
@@ -77,7 +77,7 @@ fn print(app: &App, rows: &[Row], printer: &Printer) {
     printer.line(&format!("Database: {}", app.database.describe()));
     printer.line("");
     if rows.is_empty() {
-        printer.line(&format!("No migrations in {}/.", migrations::DIR));
+        printer.line(&format!("No migrations in {}/.", app.migrations.label));
         return;
     }
     printer.line("  Status    Migration ID    Migration Name");
@@ -99,7 +99,7 @@ fn print(app: &App, rows: &[Row], printer: &Printer) {
         printer.line("");
         printer.line(&format!(
             "{flagged} applied migration{s} no longer match{es} {}/: `axgen migrate` refuses to run until {files} restored.",
-            migrations::DIR,
+            app.migrations.label,
         ));
     }
 }

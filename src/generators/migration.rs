@@ -78,9 +78,15 @@ pub fn stem(version: i64, name: &str) -> String {
 }
 
 /// Plans an empty `.up.sql`/`.down.sql` pair named `name` at `version`.
-pub fn plan(name: &str, version: i64, adapter: Adapter, templates: &Templates) -> Result<Plan> {
+pub fn plan(
+    name: &str,
+    version: i64,
+    folder: &Path,
+    adapter: Adapter,
+    templates: &Templates,
+) -> Result<Plan> {
     let context = context! { name => name, version => version, dialect => dialect_name(adapter) };
-    let base = PathBuf::from(MIGRATIONS_DIR).join(stem(version, name));
+    let base = folder.join(stem(version, name));
     let mut plan = Plan::default();
     plan.create(
         base.with_extension("up.sql"),
@@ -93,9 +99,41 @@ pub fn plan(name: &str, version: i64, adapter: Adapter, templates: &Templates) -
     plan.next_steps = vec![
         "Write the change in the .up.sql file and its undo in the .down.sql file, then run:".into(),
         String::new(),
-        "    $ axgen migrate".into(),
+        if folder == Path::new(MIGRATIONS_DIR) {
+            "    $ axgen migrate".into()
+        } else {
+            format!("    $ axgen migrate --migrations-path {}", folder.display())
+        },
     ];
     Ok(plan)
+}
+
+/// The migrations folder, relative to the app's `root`: `migrations`, or `given` (relative to
+/// `cwd`), which must be inside the app.
+fn folder_in_app(root: &Path, given: Option<&Path>, cwd: &Path) -> Result<PathBuf> {
+    let Some(given) = given else {
+        return Ok(PathBuf::from(MIGRATIONS_DIR));
+    };
+    let mut folder = PathBuf::new();
+    for part in cwd.join(given).components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                folder.pop();
+            }
+            other => folder.push(other),
+        }
+    }
+    match folder.strip_prefix(root) {
+        Ok(inside) if !inside.as_os_str().is_empty() => Ok(inside.to_path_buf()),
+        _ => Err(UsageError::new(format!(
+            "--migrations-path {} is not a folder inside the app ({})",
+            given.display(),
+            root.display()
+        ))
+        .with_hint("name a folder of the app, e.g. --migrations-path db/migrations")
+        .into()),
+    }
 }
 
 /// The dialect's name for comments and messages.
@@ -125,14 +163,22 @@ fn validate_name(name: &str, existing: &[Existing]) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// `axgen gen migration NAME`; `dry_run` prints the plan and writes nothing.
-pub fn run(name: &str, dry_run: bool, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+/// `axgen gen migration NAME` into `migrations/`, or the folder `migrations_path` names (inside
+/// the app); `dry_run` prints the plan and writes nothing.
+pub fn run(
+    name: &str,
+    dry_run: bool,
+    migrations_path: Option<&Path>,
+    cwd: &Path,
+    printer: &Printer,
+) -> Result<ExitCode> {
     let project = Project::find(cwd)?;
-    let existing = existing(&project.root.join(MIGRATIONS_DIR))?;
+    let folder = folder_in_app(&project.root, migrations_path, cwd)?;
+    let existing = existing(&project.root.join(&folder))?;
     validate_name(name, &existing)?;
     let version = next_version(&existing, Utc::now());
     let templates = Templates::new(Some(&project.root));
-    let plan = plan(name, version, project.adapter(), &templates)?;
+    let plan = plan(name, version, &folder, project.adapter(), &templates)?;
     let options = ApplyOptions {
         force: false,
         dry_run,
@@ -208,6 +254,7 @@ mod tests {
         let plan = plan(
             "add_slug",
             20261124120005,
+            Path::new(MIGRATIONS_DIR),
             Adapter::Postgres,
             &Templates::new(None),
         )

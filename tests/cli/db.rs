@@ -993,6 +993,89 @@ fn dry_run_changes_nothing_and_log_sql_prints_the_sql() {
     assert_eq!(app.applied(), [V1, V2, V3]);
 }
 
+/// `--migrations-path DIR`, as Ecto's: `gen migration` writes there (inside the app only),
+/// and `migrate`, `migrations`, `rollback` and `db setup`/`reset` read there, naming the folder
+/// as given in their messages.
+#[test]
+fn migrations_path_names_another_folder_of_migrations() {
+    let Some(app) = App::new(Engine::Sqlite) else {
+        return;
+    };
+    std::fs::create_dir(app.path().join("migrations")).unwrap();
+    let path = ["--migrations-path", "db/migrations"];
+    let generated = app.axgen(&[&["gen", "migration", "create_tags"][..], &path].concat());
+    generated.assert_code(0);
+    assert!(
+        generated
+            .stdout
+            .contains("$ axgen migrate --migrations-path db/migrations"),
+        "{}",
+        generated.stdout
+    );
+    let written: Vec<_> = std::fs::read_dir(app.path().join("db/migrations"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    let up = written
+        .iter()
+        .find(|name| name.ends_with(".up.sql"))
+        .unwrap();
+    app.write(
+        &format!("db/migrations/{up}"),
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY);\n",
+    );
+    let down = written
+        .iter()
+        .find(|name| name.ends_with(".down.sql"))
+        .unwrap();
+    app.write(&format!("db/migrations/{down}"), "DROP TABLE tags;\n");
+
+    // migrations/ is empty: without the flag nothing runs.
+    app.axgen(&["migrate"]).assert_code(0);
+    assert!(!app.table_exists("tags"));
+    app.axgen(&[&["migrate"][..], &path].concat())
+        .assert_code(0);
+    assert!(app.table_exists("tags"));
+    let status = app.axgen(&[&["migrations"][..], &path].concat());
+    status.assert_code(0);
+    assert!(
+        status.stdout.contains("up ") && status.stdout.contains("create_tags"),
+        "{}",
+        status.stdout
+    );
+    app.axgen(&[&["rollback"][..], &path].concat())
+        .assert_code(0);
+    assert!(!app.table_exists("tags"));
+    app.axgen(&[&["db", "reset", "--yes"][..], &path].concat())
+        .assert_code(0);
+    assert!(app.table_exists("tags"));
+
+    let missing = app.axgen(&["migrate", "--migrations-path", "nope"]);
+    missing.assert_code(2);
+    assert!(
+        missing.stderr.contains("there is no nope/ folder"),
+        "{}",
+        missing.stderr
+    );
+    let outside = app.axgen(&[
+        "gen",
+        "migration",
+        "add_x",
+        "--migrations-path",
+        "../elsewhere",
+    ]);
+    outside.assert_code(2);
+    assert!(
+        outside
+            .stderr
+            .contains("--migrations-path ../elsewhere is not a folder inside the app"),
+        "{}",
+        outside.stderr
+    );
+    assert!(!app.path().join("../elsewhere").exists());
+}
+
 /// `--log-sql` prints what PostgreSQL noticed while each migration ran, under it, as psql
 /// does; without it, the notices stay unprinted.
 #[test]
