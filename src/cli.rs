@@ -308,6 +308,8 @@ pub struct MigrateArgs {
     pub show: ShowArgs,
     #[command(flatten)]
     pub migrations: MigrationsPathArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -318,6 +320,17 @@ pub struct RollbackArgs {
     pub show: ShowArgs,
     #[command(flatten)]
     pub migrations: MigrationsPathArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// How long `migrate` and `rollback` wait for another run's migration lock.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LockArgs {
+    /// Give up (exit 1) after waiting SECS seconds for the migration lock another run holds
+    /// (PostgreSQL; who holds it is printed while waiting); 0 waits as long as it takes.
+    #[arg(long, value_name = "SECS", default_value_t = crate::db::LOCK_TIMEOUT.as_secs())]
+    pub lock_timeout: u64,
 }
 
 /// Where the migrations are, for the commands that read or write them.

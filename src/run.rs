@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Result;
 use clap::{CommandFactory, Parser};
@@ -177,6 +178,7 @@ fn migrate_request(args: &MigrateArgs) -> MigrateRequest {
             Order::Warn
         },
         show: show(args.show),
+        lock_timeout: Duration::from_secs(args.lock.lock_timeout),
     }
 }
 
@@ -186,6 +188,7 @@ fn rollback_request(args: &RollbackArgs) -> RollbackRequest {
     RollbackRequest {
         reach: reach(&args.reach).unwrap_or(Reach::Step(1)),
         show: show(args.show),
+        lock_timeout: Duration::from_secs(args.lock.lock_timeout),
     }
 }
 

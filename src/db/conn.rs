@@ -353,9 +353,9 @@ fn parse_target(url: &DatabaseUrl, root: &Path) -> Result<Target> {
         };
         Ok(Target::Sqlite { options, path })
     } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-        Ok(Target::Postgres(
+        Ok(Target::Postgres(pooler_safe(
             PgConnectOptions::from_str(text).map_err(bad)?,
-        ))
+        )))
     } else if text.starts_with("mysql://") || text.starts_with("mariadb://") {
         Ok(Target::Mysql(
             MySqlConnectOptions::from_str(text).map_err(bad)?,
@@ -371,6 +371,21 @@ fn parse_target(url: &DatabaseUrl, root: &Path) -> Result<Target> {
         ))
         .into())
     }
+}
+
+/// Options that work directly and through PgBouncer in either pooling mode, with its Debian
+/// defaults.
+///
+/// - sqlx sends `extra_float_digits=2` at start-up, which PgBouncer refuses (it forwards only
+///   a few startup parameters). Without it, PostgreSQL 12 and later send floats in text as the
+///   shortest string that reads back exactly (its `extra_float_digits` default of 1); binary
+///   results, which bound queries get, are exact anyway.
+/// - No statement cache: a cached prepared statement lives on the server connection it was
+///   prepared on, which a transaction pooler hands to another client once the transaction
+///   ends. Every statement that binds values then runs inside a transaction (see
+///   [`Conn::begin`]), where the pooler keeps one server connection.
+fn pooler_safe(options: PgConnectOptions) -> PgConnectOptions {
+    options.extra_float_digits(None).statement_cache_capacity(0)
 }
 
 async fn create_sqlite(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
@@ -420,11 +435,12 @@ impl Conn {
         }
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction (on PostgreSQL, one safe behind a transaction pooler: see
+    /// [`super::advisory::begin`]).
     pub async fn begin(&mut self) -> Result<Tx<'_>, sqlx::Error> {
         Ok(match self {
             Conn::Sqlite(c) => Tx::Sqlite(c.begin().await?),
-            Conn::Postgres(c) => Tx::Postgres(c.begin().await?),
+            Conn::Postgres(c) => Tx::Postgres(super::advisory::begin(c).await?),
             Conn::Mysql(c) => Tx::Mysql(c.begin().await?),
         })
     }

@@ -8,6 +8,7 @@ use anyhow::Result;
 use sqlx::migrate::{Migrate, MigrateError, Migration};
 use sqlx::mysql::MySqlConnection;
 
+use super::advisory::{self, Wait};
 use super::conn::{Conn, Db, each_db};
 use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
 use super::notices;
@@ -18,7 +19,12 @@ use crate::output::Printer;
 
 /// `axgen migrate`: applies pending migrations in version order.
 pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Result<()> {
-    let MigrateRequest { reach, order, show } = *request;
+    let MigrateRequest {
+        reach,
+        order,
+        show,
+        lock_timeout,
+    } = *request;
     check_steps(reach)?;
     if show.log_sql {
         notices::keep();
@@ -30,14 +36,17 @@ pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Resul
         app.database.connect_or_create(printer).await?
     };
     let _lock = lock_sqlite(app, show, printer)?;
-    let folder = &app.migrations.label;
+    let wait = Wait {
+        timeout: lock_timeout,
+        printer,
+    };
     let result = apply_pending(
-        &mut conn.db(),
-        (&files, folder),
+        &mut conn,
+        (&files, &app.migrations.label),
         reach,
         order,
         show,
-        printer,
+        &wait,
     )
     .await;
     conn.close().await;
@@ -46,15 +55,29 @@ pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Resul
 
 /// `axgen rollback`: reverts applied migrations, newest first.
 pub async fn down(app: &App, request: &RollbackRequest, printer: &Printer) -> Result<()> {
-    let RollbackRequest { reach, show } = *request;
+    let RollbackRequest {
+        reach,
+        show,
+        lock_timeout,
+    } = *request;
     check_steps(reach)?;
     if show.log_sql {
         notices::keep();
     }
     let (files, mut conn) = open(app).await?;
     let _lock = lock_sqlite(app, show, printer)?;
-    let folder = &app.migrations.label;
-    let result = revert_applied(&mut conn.db(), (&files, folder), reach, show, printer).await;
+    let wait = Wait {
+        timeout: lock_timeout,
+        printer,
+    };
+    let result = revert_applied(
+        &mut conn,
+        (&files, &app.migrations.label),
+        reach,
+        show,
+        &wait,
+    )
+    .await;
     conn.close().await;
     result
 }
@@ -90,10 +113,28 @@ fn check_steps(reach: Reach) -> Result<()> {
         .into())
 }
 
-/// Takes sqlx's migration lock (advisory lock on PostgreSQL, GET_LOCK on MySQL, nothing on
-/// SQLite, which [`lock_sqlite`] covers), creates
-/// `_sqlx_migrations` if needed, then reads it. A dry run takes no lock and creates nothing.
-async fn applied_under_lock(db: &mut Db<'_>, dry_run: bool) -> Result<Vec<Applied>> {
+/// Takes sqlx's migration lock (GET_LOCK on MySQL, nothing on SQLite, which [`lock_sqlite`]
+/// covers), creates `_sqlx_migrations` if needed, then reads it. A dry run takes no lock and
+/// creates nothing.
+///
+/// PostgreSQL does that in a transaction under its transaction-scoped lock, which ends with
+/// it: each migration takes it again (see `advisory.rs`).
+async fn applied_under_lock(
+    conn: &mut Conn,
+    dry_run: bool,
+    wait: &Wait<'_>,
+) -> Result<Vec<Applied>> {
+    if let Conn::Postgres(c) = conn {
+        let mut tx = advisory::begin(c).await?;
+        if !dry_run {
+            advisory::lock(&mut tx, wait).await?;
+            Migrate::ensure_migrations_table(&mut *tx, TABLE).await?;
+        }
+        let applied = migrations::applied(&mut Db::Postgres(&mut tx)).await?;
+        tx.commit().await?;
+        return Ok(applied);
+    }
+    let db = &mut conn.db();
     if !dry_run {
         if let Db::Mysql(c) = db {
             lock_mysql(c).await?;
@@ -137,8 +178,10 @@ fn mysql_lock_name(database: &str) -> String {
     )
 }
 
-async fn unlock(db: &mut Db<'_>, dry_run: bool) -> Result<()> {
-    if !dry_run {
+/// Lets go of sqlx's migration lock (PostgreSQL's ends with each transaction).
+async fn unlock(conn: &mut Conn, dry_run: bool) -> Result<()> {
+    if !dry_run && !matches!(conn, Conn::Postgres(_)) {
+        let db = &mut conn.db();
         each_db!(db, c => Migrate::unlock(&mut **c).await?);
     }
     Ok(())
@@ -157,14 +200,15 @@ pub enum Order {
 
 /// Applies the pending migrations of `files`, read from `folder` (as messages name it).
 async fn apply_pending(
-    db: &mut Db<'_>,
+    conn: &mut Conn,
     (files, folder): (&[MigrationFile], &str),
     reach: Reach,
     order: Order,
     show: Show,
-    printer: &Printer,
+    wait: &Wait<'_>,
 ) -> Result<()> {
-    let applied = applied_under_lock(db, show.dry_run).await?;
+    let printer = wait.printer;
+    let applied = applied_under_lock(conn, show.dry_run, wait).await?;
     check_applied(files, &applied, folder)?;
     let todo = migrations::pending(files, &applied, reach);
     if todo.is_empty() {
@@ -178,7 +222,7 @@ async fn apply_pending(
                 file.version, file.name, newest.version
             );
             if order == Order::Strict {
-                unlock(db, show.dry_run).await?;
+                unlock(conn, show.dry_run).await?;
                 return Err(UsageError::new(format!("{what}, and --strict-version-order was given"))
                     .with_hint(format!(
                         "give it a version after {} (rename both of its files), or migrate without --strict-version-order",
@@ -200,7 +244,13 @@ async fn apply_pending(
         if show.dry_run {
             continue;
         }
-        let elapsed = apply_one(db, file, last_good.as_ref()).await?;
+        let Some(elapsed) = apply_one(conn, file, last_good.as_ref(), wait).await? else {
+            printer.line(&format!(
+                "== {} was applied meanwhile by another migration run",
+                file.version
+            ));
+            continue;
+        };
         print_notices(printer, show);
         printer.line(&format!(
             "== Migrated {} in {}",
@@ -209,17 +259,17 @@ async fn apply_pending(
         ));
         last_good = Some((file.version, file.name.clone()));
     }
-    finish(db, printer, show, todo.len(), "run").await
+    finish(conn, printer, show, todo.len(), "run").await
 }
 
 async fn finish(
-    db: &mut Db<'_>,
+    conn: &mut Conn,
     printer: &Printer,
     show: Show,
     count: usize,
     verb: &str,
 ) -> Result<()> {
-    unlock(db, show.dry_run).await?;
+    unlock(conn, show.dry_run).await?;
     if show.dry_run && count > 0 {
         printer.line(&format!(
             "Dry run: {count} migration{} would {verb}; nothing was changed.",
@@ -303,15 +353,42 @@ fn dirty_message(version: i64, name: &str) -> String {
     )
 }
 
+/// Applies one migration; `None` when, on PostgreSQL, another run applied it meanwhile.
 async fn apply_one(
-    db: &mut Db<'_>,
+    conn: &mut Conn,
     file: &MigrationFile,
     last_good: Option<&(i64, String)>,
-) -> Result<Duration> {
-    let applied = each_db!(db, c => Migrate::apply(&mut **c, TABLE, &file.up).await);
+    wait: &Wait<'_>,
+) -> Result<Option<Duration>> {
+    let applied = match conn {
+        Conn::Postgres(c) if !file.up.no_tx => {
+            let mut tx = advisory::begin(c).await?;
+            advisory::lock(&mut tx, wait).await?;
+            let applied = migrations::applied(&mut Db::Postgres(&mut tx)).await?;
+            if applied.iter().any(|a| a.version == file.version) {
+                return Ok(None);
+            }
+            match Migrate::apply(&mut *tx, TABLE, &file.up).await {
+                Ok(elapsed) => tx.commit().await.map(|()| elapsed).map_err(Into::into),
+                Err(err) => Err(err),
+            }
+        }
+        // A migration that must run outside a transaction (`-- no-transaction`) takes sqlx's
+        // session lock: run it on a direct connection, not through a transaction pooler.
+        Conn::Postgres(c) => {
+            Migrate::lock(&mut *c).await?;
+            let applied = Migrate::apply(&mut *c, TABLE, &file.up).await;
+            Migrate::unlock(&mut *c).await?;
+            applied
+        }
+        _ => {
+            let db = &mut conn.db();
+            each_db!(db, c => Migrate::apply(&mut **c, TABLE, &file.up).await)
+        }
+    };
     match applied {
-        Ok(elapsed) => Ok(elapsed),
-        Err(err) => Err(apply_failed(db, file, last_good, &err).await),
+        Ok(elapsed) => Ok(Some(elapsed)),
+        Err(err) => Err(apply_failed(&mut conn.db(), file, last_good, &err).await),
     }
 }
 
@@ -358,13 +435,14 @@ fn migrate_reason(err: &MigrateError) -> String {
 
 /// Reverts the applied migrations of `files`, read from `folder` (as messages name it).
 async fn revert_applied(
-    db: &mut Db<'_>,
+    conn: &mut Conn,
     (files, folder): (&[MigrationFile], &str),
     reach: Reach,
     show: Show,
-    printer: &Printer,
+    wait: &Wait<'_>,
 ) -> Result<()> {
-    let applied = applied_under_lock(db, show.dry_run).await?;
+    let printer = wait.printer;
+    let applied = applied_under_lock(conn, show.dry_run, wait).await?;
     check_not_dirty(files, &applied)?;
     if let Reach::To(version) = reach {
         migrations::check_version(version, files, &applied)?;
@@ -382,18 +460,59 @@ async fn revert_applied(
         if show.dry_run {
             continue;
         }
-        let elapsed =
-            each_db!(db, c => Migrate::revert(&mut **c, TABLE, down).await).map_err(|err| {
-                anyhow::anyhow!(
-                    "{} failed: {}; the migration stays applied",
-                    file.down_file,
-                    migrate_reason(&err)
-                )
-            })?;
+        let reverted = revert_one(conn, *version, down, wait).await?;
+        let Some(elapsed) = reverted.map_err(|err| {
+            anyhow::anyhow!(
+                "{} failed: {}; the migration stays applied",
+                file.down_file,
+                migrate_reason(&err)
+            )
+        })?
+        else {
+            printer.line(&format!(
+                "== {version} was rolled back meanwhile by another migration run"
+            ));
+            continue;
+        };
         print_notices(printer, show);
         printer.line(&format!("== Reverted {version} in {}", duration(elapsed)));
     }
-    finish(db, printer, show, todo.len(), "roll back").await
+    finish(conn, printer, show, todo.len(), "roll back").await
+}
+
+/// Reverts one migration: the outer error is the lock's, the inner the migration's; `None`
+/// when, on PostgreSQL, another run reverted it meanwhile.
+async fn revert_one(
+    conn: &mut Conn,
+    version: i64,
+    down: &Migration,
+    wait: &Wait<'_>,
+) -> Result<Result<Option<Duration>, MigrateError>> {
+    match conn {
+        Conn::Postgres(c) if !down.no_tx => {
+            let mut tx = advisory::begin(c).await?;
+            advisory::lock(&mut tx, wait).await?;
+            let applied = migrations::applied(&mut Db::Postgres(&mut tx)).await?;
+            if !applied.iter().any(|a| a.version == version) {
+                return Ok(Ok(None));
+            }
+            let reverted = match Migrate::revert(&mut *tx, TABLE, down).await {
+                Ok(elapsed) => tx.commit().await.map(|()| elapsed).map_err(Into::into),
+                Err(err) => Err(err),
+            };
+            Ok(reverted.map(Some))
+        }
+        Conn::Postgres(c) => {
+            Migrate::lock(&mut *c).await?;
+            let reverted = Migrate::revert(&mut *c, TABLE, down).await;
+            Migrate::unlock(&mut *c).await?;
+            Ok(reverted.map(Some))
+        }
+        _ => {
+            let db = &mut conn.db();
+            Ok(each_db!(db, c => Migrate::revert(&mut **c, TABLE, down).await).map(Some))
+        }
+    }
 }
 
 fn reversible(files: &[MigrationFile], version: i64) -> Option<(&MigrationFile, &Migration)> {

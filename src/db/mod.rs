@@ -3,6 +3,7 @@
 //! The dispatch in `run.rs` is synchronous; each entry point here finds the app, resolves its
 //! database URL and runs the command on a single-threaded tokio runtime.
 
+mod advisory;
 mod conn;
 mod database;
 mod migrate;
@@ -14,6 +15,7 @@ mod status;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 
@@ -35,6 +37,10 @@ pub struct Show {
     pub dry_run: bool,
 }
 
+/// How long `migrate` and `rollback` wait for a migration lock another run holds, unless
+/// `--lock-timeout` says otherwise.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// What `axgen migrate` is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MigrateRequest {
@@ -43,6 +49,9 @@ pub struct MigrateRequest {
     /// What to do with a pending migration older than the newest applied one.
     pub order: Order,
     pub show: Show,
+    /// How long to wait for the PostgreSQL migration lock held by another run;
+    /// `Duration::ZERO` waits as long as it takes.
+    pub lock_timeout: Duration,
 }
 
 impl MigrateRequest {
@@ -54,6 +63,7 @@ impl MigrateRequest {
             log_sql: false,
             dry_run: false,
         },
+        lock_timeout: LOCK_TIMEOUT,
     };
 }
 
@@ -63,6 +73,8 @@ pub struct RollbackRequest {
     /// How many applied migrations to revert: `Step(1)` by default.
     pub reach: Reach,
     pub show: Show,
+    /// As [`MigrateRequest::lock_timeout`].
+    pub lock_timeout: Duration,
 }
 
 /// What `axgen seed` is asked to load: the files named, or with neither files nor fakes,

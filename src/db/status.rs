@@ -22,7 +22,12 @@ pub struct Row {
 pub async fn show(app: &App, printer: &Printer) -> Result<()> {
     let files = migrations::load(&app.migrations)?;
     let mut conn = app.database.connect_or_empty(printer).await?;
-    let applied = migrations::applied(&mut conn.db()).await;
+    // Read in a transaction: through a transaction pooler, the only way to keep one server
+    // connection for a statement's prepare and execute.
+    let applied = match conn.begin().await {
+        Ok(mut tx) => migrations::applied(&mut tx.db()).await,
+        Err(err) => Err(err),
+    };
     conn.close().await;
     let rows = rows(&files, &applied?);
     print(app, &rows, printer);

@@ -655,7 +655,7 @@ fn build(app: &Path, name: &str) {
 
 /// Runs `axgen ARGS` in `dir`, asserting success.
 #[track_caller]
-fn axgen(dir: &Path, args: &[&str]) {
+pub(crate) fn axgen(dir: &Path, args: &[&str]) {
     Axgen::in_dir(dir).args(args).run().assert_code(0);
 }
 
@@ -665,18 +665,18 @@ pub(crate) fn free_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-static NEXT: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// The test's own database, dropped (on the server itself, not through the proxy) at the end.
-struct Database {
-    app: PathBuf,
-    server: ServerUrl,
-    name: String,
+pub(crate) struct Database {
+    pub(crate) app: PathBuf,
+    pub(crate) server: ServerUrl,
+    pub(crate) name: String,
 }
 
 impl Database {
     /// Its URL through the proxy listening on `port`.
-    fn url_via(&self, port: u16) -> String {
+    pub(crate) fn url_via(&self, port: u16) -> String {
         self.server.with(&format!("127.0.0.1:{port}"), &self.name)
     }
 }
@@ -691,14 +691,14 @@ impl Drop for Database {
 }
 
 /// A server URL taken apart: `postgres://user@` + `host:port` + `?query`.
-struct ServerUrl {
+pub(crate) struct ServerUrl {
     head: String,
-    address: String,
+    pub(crate) address: String,
     query: String,
 }
 
 impl ServerUrl {
-    fn parse(url: &str) -> ServerUrl {
+    pub(crate) fn parse(url: &str) -> ServerUrl {
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let scheme_end = base.find("://").expect("a URL with a scheme") + 3;
         let authority = base[scheme_end..].split('/').next().unwrap();
@@ -736,7 +736,7 @@ impl ServerUrl {
     }
 
     /// The URL of `database` at `address`, with the same user and options.
-    fn with(&self, address: &str, database: &str) -> String {
+    pub(crate) fn with(&self, address: &str, database: &str) -> String {
         format!("{}{address}/{database}{}", self.head, self.query)
     }
 }

@@ -10,6 +10,7 @@ mod gen_web;
 mod help;
 mod names;
 mod new;
+mod pooler;
 mod readme;
 mod routes;
 mod spec;

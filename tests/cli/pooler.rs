@@ -1,0 +1,378 @@
+//! Connection poolers: `axgen migrate`, `rollback`, `migrations` and `seed` through PgBouncer
+//! (the Debian package, with its defaults) in session and transaction pooling, without leaking
+//! the migration lock; and the message of a run that gives up waiting for that lock.
+//!
+//! PgBouncer runs on a free loopback port with its own folder, in front of the PostgreSQL
+//! server of `AXGEN_TEST_POSTGRES_URL` (tests skip with a notice when it is unset); the test
+//! installs the package when `/usr/sbin/pgbouncer` is missing, and stops the process when it
+//! ends, however it ends.
+
+use std::fs::{self, File};
+use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sqlx::Connection;
+
+use crate::faults::{Database, NEXT, ServerUrl, axgen, free_port};
+use crate::{Axgen, Run, server_url};
+
+const PGBOUNCER: &str = "/usr/sbin/pgbouncer";
+
+/// `migrate` ×2 at once, `migrations`, `rollback`, `migrate` again and `seed` (10,000 CSV rows,
+/// then again) all work through PgBouncer in each pooling mode; then a `migrate` straight to
+/// PostgreSQL finishes at once: no lock was left behind.
+#[test]
+fn migrate_rollback_and_seed_work_through_pgbouncer_in_both_modes() {
+    let Some(server) = server_url("AXGEN_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let server = ServerUrl::parse(&server);
+    let dir = tempfile::tempdir().unwrap();
+    axgen(dir.path(), &["new", "pooled", "--database", "postgres"]);
+    let app = dir.path().join("pooled");
+    axgen(
+        &app,
+        &[
+            "gen",
+            "schema",
+            "Post",
+            "posts",
+            "title:string",
+            "ratio:float",
+        ],
+    );
+    for (version, column) in [
+        (29_990_101_000_001_i64, "body"),
+        (29_990_101_000_002, "notes"),
+    ] {
+        let file = app.join(format!("migrations/{version}_add_{column}_to_posts"));
+        let up = format!("ALTER TABLE posts ADD COLUMN {column} TEXT;\n");
+        fs::write(file.with_extension("up.sql"), up).unwrap();
+        let down = format!("ALTER TABLE posts DROP COLUMN {column};\n");
+        fs::write(file.with_extension("down.sql"), down).unwrap();
+    }
+    let migrations = fs::read_dir(app.join("migrations"))
+        .unwrap()
+        .filter(|entry| {
+            let name = entry.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".up.sql")
+        })
+        .count();
+    assert_eq!(migrations, 3);
+    let mut csv = String::from("title,ratio\n");
+    for n in 0..10_000 {
+        csv.push_str(&format!("Post {n},{}\n", f64::from(n) / 3.0));
+    }
+    fs::write(app.join("posts.csv"), csv).unwrap();
+
+    for mode in ["session", "transaction"] {
+        let bouncer = PgBouncer::start(mode);
+        let database = test_database(&app, &server);
+        let direct = database
+            .server
+            .with(&database.server.address, &database.name);
+        axgen(&app, &["db", "create", "--database-url", &direct]);
+        let pooled = database.url_via(bouncer.port);
+        let run = |args: &[&str]| -> Run {
+            Axgen::in_dir(&app)
+                .args(args)
+                .args(["--database-url", &pooled])
+                .run()
+        };
+
+        let both: Vec<Run> = thread::scope(|scope| {
+            let runs = [
+                scope.spawn(|| run(&["migrate"])),
+                scope.spawn(|| run(&["migrate"])),
+            ];
+            runs.map(|r| r.join().unwrap()).into()
+        });
+        for done in &both {
+            done.assert_code(0);
+        }
+        let applied: usize = both
+            .iter()
+            .map(|done| done.stdout.matches("== Migrated").count())
+            .sum();
+        assert_eq!(
+            applied, migrations,
+            "{mode}: each migration runs once\n{both:#?}"
+        );
+        assert_eq!(count(&direct, "SELECT COUNT(*) FROM _sqlx_migrations"), 3);
+
+        let status = run(&["migrations"]);
+        status.assert_code(0);
+        assert_eq!(
+            status.stdout.matches(" up ").count(),
+            3,
+            "{}",
+            status.stdout
+        );
+        run(&["rollback"]).assert_code(0);
+        assert_eq!(count(&direct, "SELECT COUNT(*) FROM _sqlx_migrations"), 2);
+        let again = run(&["migrate"]);
+        again.assert_code(0);
+        assert!(again.stdout.contains("== Migrated"), "{}", again.stdout);
+
+        let started = Instant::now();
+        let seeded = run(&["seed", "posts.csv"]);
+        seeded.assert_code(0);
+        eprintln!(
+            "pooler: {mode}: 10,000 rows seeded in {:?}",
+            started.elapsed()
+        );
+        run(&["seed", "posts.csv"]).assert_code(0);
+        assert_eq!(count(&direct, "SELECT COUNT(*) FROM posts"), 20_000);
+        // Floats arrive exactly, though extra_float_digits is no longer sent.
+        assert_eq!(
+            text(
+                &direct,
+                "SELECT ratio::text FROM posts WHERE title = 'Post 1' LIMIT 1"
+            ),
+            (1.0_f64 / 3.0).to_string()
+        );
+
+        // Straight to PostgreSQL, while PgBouncer still holds its server connections.
+        let direct_run = Axgen::in_dir(&app)
+            .args(["migrate", "--lock-timeout", "5", "--database-url", &direct])
+            .run();
+        direct_run.assert_code(0);
+        assert!(
+            direct_run.stdout.contains("Already up to date"),
+            "{}",
+            direct_run.stdout
+        );
+        drop(bouncer);
+    }
+}
+
+/// A `migrate` that finds the migration lock held says who holds it, waits `--lock-timeout`
+/// seconds, then gives up with exit 1 and changes nothing.
+#[test]
+fn migrate_names_the_holder_of_the_lock_and_gives_up_after_the_timeout() {
+    let Some(server) = server_url("AXGEN_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let server = ServerUrl::parse(&server);
+    let dir = tempfile::tempdir().unwrap();
+    axgen(dir.path(), &["new", "locked", "--database", "postgres"]);
+    let app = dir.path().join("locked");
+    axgen(&app, &["gen", "schema", "Post", "posts", "title:string"]);
+    let database = test_database(&app, &server);
+    let direct = database
+        .server
+        .with(&database.server.address, &database.name);
+    axgen(&app, &["db", "create", "--database-url", &direct]);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (holder, pid) = runtime.block_on(async {
+        let mut conn = sqlx::PgConnection::connect(&direct).await.unwrap();
+        const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+        let key = 0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.name.as_bytes()));
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(key)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        (conn, pid)
+    });
+
+    let started = Instant::now();
+    let run = Axgen::in_dir(&app)
+        .args(["migrate", "--lock-timeout", "1", "--database-url", &direct])
+        .run();
+    let waited = started.elapsed();
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains(&format!(
+            "Waiting for the migration lock on {}, held by process {pid} (user postgres",
+            database.name
+        )),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "gave up after waiting 1s for the migration lock on {}, held by process {pid}",
+            database.name
+        )),
+        "{}",
+        run.transcript()
+    );
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    assert_eq!(
+        count(
+            &direct,
+            "SELECT COUNT(*) FROM pg_tables WHERE tablename = 'posts'"
+        ),
+        0
+    );
+    runtime.block_on(async { holder.close().await.unwrap() });
+}
+
+/// A fresh database name on the test server, dropped when the returned value drops.
+fn test_database(app: &Path, server: &ServerUrl) -> Database {
+    Database {
+        app: app.to_path_buf(),
+        server: ServerUrl::parse(&server.with(&server.address, "postgres")),
+        name: format!(
+            "axgen_pooler_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ),
+    }
+}
+
+/// The single number `sql` answers on `url`.
+fn count(url: &str, sql: &str) -> i64 {
+    text(url, &format!("SELECT ({sql})::text")).parse().unwrap()
+}
+
+/// The single text `sql` answers on `url`, read with the simple query protocol (text format).
+fn text(url: &str, sql: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let value: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        value
+    })
+}
+
+// ------------------------------------------------------------------------------- PgBouncer
+
+/// A PgBouncer process on a free loopback port in front of the test server, in a folder of
+/// its own; killed (by its process id) when dropped.
+pub(crate) struct PgBouncer {
+    child: Child,
+    pub(crate) port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl PgBouncer {
+    /// Starts PgBouncer with the Debian package's settings, except what a test needs: its
+    /// port, `pool_mode` (`session` or `transaction`), trust for the local server's user, and
+    /// its files in its own folder. Installs the package first when it is missing. PgBouncer
+    /// refuses to run as root: then it runs as `nobody`.
+    pub(crate) fn start(mode: &str) -> PgBouncer {
+        install();
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let folder = dir.path().display();
+        fs::write(
+            dir.path().join("pgbouncer.ini"),
+            format!(
+                "[databases]\n\
+                 * = host=127.0.0.1 port=5432\n\
+                 [pgbouncer]\n\
+                 listen_addr = 127.0.0.1\n\
+                 listen_port = {port}\n\
+                 unix_socket_dir =\n\
+                 auth_type = trust\n\
+                 auth_file = {folder}/userlist.txt\n\
+                 pool_mode = {mode}\n\
+                 logfile = {folder}/pgbouncer.log\n\
+                 pidfile = {folder}/pgbouncer.pid\n"
+            ),
+        )
+        .unwrap();
+        fs::write(dir.path().join("userlist.txt"), "\"postgres\" \"\"\n").unwrap();
+        let mut command = Command::new(PGBOUNCER);
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "nobody"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "chown of PgBouncer's folder failed");
+            fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+            command.args(["-u", "nobody"]);
+        }
+        let out = File::create(dir.path().join("output.log")).unwrap();
+        let child = command
+            .arg(dir.path().join("pgbouncer.ini"))
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run {PGBOUNCER}: {err}"));
+        let mut bouncer = PgBouncer { child, port, dir };
+        bouncer.wait_until_listening();
+        bouncer
+    }
+
+    fn log(&self) -> String {
+        let read = |name: &str| fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        format!("{}{}", read("output.log"), read("pgbouncer.log"))
+    }
+
+    fn wait_until_listening(&mut self) {
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("PgBouncer exited ({status})\n{}", self.log());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "PgBouncer does not listen on port {}\n{}",
+                self.port,
+                self.log()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for PgBouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Installs Debian's PgBouncer package when its binary is missing.
+fn install() {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = INSTALL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if Path::new(PGBOUNCER).exists() {
+        return;
+    }
+    eprintln!("pooler: installing pgbouncer (apt-get install -y pgbouncer)");
+    let installed = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "pgbouncer"])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(
+        installed && Path::new(PGBOUNCER).exists(),
+        "PgBouncer is missing and `apt-get install -y pgbouncer` failed"
+    );
+}
+
+fn is_root() -> bool {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))
+        .and_then(|uids| uids.split_whitespace().next().map(str::to_owned))
+        .is_some_and(|uid| uid == "0")
+}
