@@ -647,7 +647,7 @@ impl Faulty {
 const SQLITE_URL: &str = "sqlite:dev.db";
 
 /// Builds the app, timing it.
-fn build(app: &Path, name: &str) {
+pub(crate) fn build(app: &Path, name: &str) {
     let build = Instant::now();
     cargo_in_app(app, &["build"], None);
     eprintln!("faults: {name} built in {:?}", build.elapsed());
@@ -963,7 +963,7 @@ pub(crate) struct Answer {
 
 impl Answer {
     #[track_caller]
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|err| {
             panic!(
                 "{} {}: not JSON ({err}): {}",
@@ -991,13 +991,28 @@ impl Site {
         Self::answer("GET", path, started, response)
     }
 
-    fn post_json(&self, path: &str, body: &Value) -> Answer {
+    pub(crate) fn post_json(&self, path: &str, body: &Value) -> Answer {
         let started = Instant::now();
         let response = self
             .agent
             .post(format!("{}{path}", self.base))
             .send_json(body);
         Self::answer("POST", path, started, response)
+    }
+
+    pub(crate) fn put_json(&self, path: &str, body: &Value) -> Answer {
+        let started = Instant::now();
+        let response = self
+            .agent
+            .put(format!("{}{path}", self.base))
+            .send_json(body);
+        Self::answer("PUT", path, started, response)
+    }
+
+    pub(crate) fn delete(&self, path: &str) -> Answer {
+        let started = Instant::now();
+        let response = self.agent.delete(format!("{}{path}", self.base)).call();
+        Self::answer("DELETE", path, started, response)
     }
 
     fn answer(
