@@ -16,7 +16,7 @@ use crate::cli::GenResourceArgs;
 use crate::error::UsageError;
 use crate::generators::schema::{self, FieldModel, Model, ModuleEdits, SchemaOptions, Target};
 use crate::output::Printer;
-use crate::plan::{ApplyOptions, Plan};
+use crate::plan::{ApplyOptions, Op, Plan};
 use crate::project::Project;
 use crate::spec::{self, Field, Resource};
 use crate::templates::Templates;
@@ -134,8 +134,24 @@ pub struct FieldRef {
 }
 
 /// Plans the context functions of `resource` with, unless told otherwise, its schema and
-/// migration, and their tests.
+/// migration, and their tests, laid out by rustfmt.
 pub fn plan(
+    resource: &Resource,
+    target: Target,
+    options: ContextOptions,
+    generator: &str,
+    templates: &Templates,
+    now: DateTime<Utc>,
+) -> Result<Plan> {
+    let mut plan = plan_unformatted(resource, target, options, generator, templates, now)?;
+    plan.format(target.root)?;
+    refuse_other_functions(&plan, resource, target.root)?;
+    Ok(plan)
+}
+
+/// [`plan`] before rustfmt lays it out, for `gen html|json` to add the web layer to; the
+/// caller formats the whole plan, then calls [`refuse_other_functions`].
+pub fn plan_unformatted(
     resource: &Resource,
     target: Target,
     options: ContextOptions,
@@ -155,11 +171,11 @@ pub fn plan(
         schema::declare_schema(resource, templates, &mut edits)?;
         Plan::default()
     };
-    add_functions(&model, target, templates, &mut edits)?;
+    add_functions(&model, templates, &mut edits)?;
     edits.plan(&mut plan, target.root)?;
     let test_model = test_model(&model, target.root)?;
-    let tests = schema::render_rust(templates, "context/test.rs.jinja", &test_model, target.root)?;
-    plan.create(test_file(resource), tests);
+    let tests = schema::render(templates, "context/test.rs.jinja", &test_model)?;
+    plan.create_rust(test_file(resource), tests);
     plan.next_steps = schema::next_steps(&model, options.schema && options.migration);
     let fixture_steps = fixture_steps(resource, &test_model.fixture_fns);
     plan.next_steps.extend(fixture_steps);
@@ -167,24 +183,17 @@ pub fn plan(
 }
 
 /// Adds the schema's functions, and the imports they need, to its context module.
-fn add_functions(
-    model: &Model,
-    target: Target,
-    templates: &Templates,
-    edits: &mut ModuleEdits,
-) -> Result<()> {
+fn add_functions(model: &Model, templates: &Templates, edits: &mut ModuleEdits) -> Result<()> {
     let resource = model.resource;
     let Some(context) = &resource.context else {
         return Err(UsageError::new("a context is needed to generate context functions").into());
     };
-    let functions =
-        schema::render_rust(templates, "context/functions.rs.jinja", model, target.root)?;
+    let functions = schema::render(templates, "context/functions.rs.jinja", model)?;
     // A blank line between each schema's functions and the next.
     let functions = functions.trim_end().to_string() + "\n\n";
-    refuse_other_functions(resource, target.root, &functions)?;
     let imports = schema::render(templates, "context/imports.rs.jinja", model)?;
     edits.insert(&context.file, IMPORTS_MARKER, imports);
-    edits.insert(&context.file, FUNCTIONS_MARKER, functions);
+    edits.insert_rust(&context.file, FUNCTIONS_MARKER, functions);
     Ok(())
 }
 
@@ -210,13 +219,22 @@ fn require_schema(resource: &Resource, root: &Path) -> Result<(), UsageError> {
     .with_hint("drop --no-schema to generate the schema too"))
 }
 
-/// Refuses to add the functions of a schema to a context that has other functions of the
-/// same names (from an earlier generation with other fields).
-fn refuse_other_functions(resource: &Resource, root: &Path, functions: &str) -> Result<()> {
+/// Refuses a laid-out `plan` that adds the functions of a schema to a context that has other
+/// functions of the same names (from an earlier generation with other fields).
+pub fn refuse_other_functions(plan: &Plan, resource: &Resource, root: &Path) -> Result<()> {
     let Some(context) = &resource.context else {
         return Ok(());
     };
     let Ok(existing) = fs::read_to_string(root.join(&context.file)) else {
+        return Ok(());
+    };
+    let functions = plan.ops.iter().find_map(|op| match op {
+        Op::Inject {
+            path, marker, text, ..
+        } if *path == Path::new(&context.file) && marker == FUNCTIONS_MARKER => Some(text),
+        _ => None,
+    });
+    let Some(functions) = functions else {
         return Ok(());
     };
     let list = format!("pub async fn list_{}(", resource.plural);

@@ -200,10 +200,9 @@ pub fn plan_web(
     };
     let folder = kind.name();
     let name = |template: &str| [folder, "/", template].concat();
-    let rust =
-        |template: &str| schema::render_rust(templates, &name(template), &context, target.root);
+    let rust = |template: &str| schema::render(templates, &name(template), &context);
     let mut plan = Plan::default();
-    plan.create(&names.controller_file, rust("controller.rs.jinja")?);
+    plan.create_rust(&names.controller_file, rust("controller.rs.jinja")?);
     if kind == WebKind::Html {
         for page in PAGES {
             let file = [page, ".html"].concat();
@@ -212,7 +211,7 @@ pub fn plan_web(
             plan.create(path, schema::render(templates, &template, &context)?);
         }
     }
-    plan.create(&names.test_file, rust("controller_test.rs.jinja")?);
+    plan.create_rust(&names.test_file, rust("controller_test.rs.jinja")?);
     declare_controller(&mut plan, kind, resource, target.root, &names, templates)?;
     plan.inject(
         ROUTER_FILE,
@@ -515,8 +514,8 @@ pub fn run_web(
 }
 
 /// The whole plan of `gen html|json` for `resource` in the app at `target`: the data layer as
-/// `gen context` plans it (unless `--no-context`), then the web layer; `now` dates the
-/// migration.
+/// `gen context` plans it (unless `--no-context`), then the web layer, laid out by one
+/// rustfmt process; `now` dates the migration.
 pub fn plan(
     kind: WebKind,
     resource: &Resource,
@@ -533,11 +532,11 @@ pub fn plan(
             schema: !options.no_schema,
             migration: !options.no_migration,
         };
-        context::plan(resource, target, data, kind.name(), templates, now)?
+        context::plan_unformatted(resource, target, data, kind.name(), templates, now)?
     };
-    let web = plan_web(kind, resource, target, templates)?;
-    plan.ops.extend(web.ops);
-    plan.next_steps.extend(web.next_steps);
+    plan.append(plan_web(kind, resource, target, templates)?);
+    plan.format(target.root)?;
+    context::refuse_other_functions(&plan, resource, target.root)?;
     Ok(plan)
 }
 

@@ -24,11 +24,9 @@ use crate::templates::Templates;
 
 mod edits;
 mod recorded;
-mod rustfmt;
 
 pub use edits::ModuleEdits;
 pub use recorded::recorded_resources;
-pub use rustfmt::rustfmt;
 
 /// The app's crate root, where top-level modules are declared.
 pub const LIB_RS: &str = "src/lib.rs";
@@ -213,16 +211,6 @@ pub fn render(templates: &Templates, name: &str, model: &impl Serialize) -> Resu
     templates.render(name, &Value::from(Serde(model)))
 }
 
-/// Renders Rust template `name` with `model`, then formats it with [`rustfmt`].
-pub fn render_rust(
-    templates: &Templates,
-    name: &str,
-    model: &impl Serialize,
-    root: &Path,
-) -> Result<String> {
-    Ok(rustfmt(&render(templates, name, model)?, root))
-}
-
 /// What `gen schema` writes besides the module.
 #[derive(Debug, Clone, Copy)]
 pub struct SchemaOptions {
@@ -231,7 +219,8 @@ pub struct SchemaOptions {
 }
 
 /// The schema module, its declaration in the context (or crate root), and the migration.
-/// Module declarations go into `edits`, to be planned with the other generators' ones.
+/// Module declarations go into `edits`, to be planned with the other generators' ones; the
+/// caller lays the plan out ([`Plan::format`]) once it is complete.
 pub fn plan_schema(
     model: &Model,
     target: Target,
@@ -246,8 +235,8 @@ pub fn plan_schema(
         plan_migration(&mut plan, model, target.root, templates, now)?;
     }
     let resource = model.resource;
-    let module = render_rust(templates, "schema/module.rs.jinja", model, target.root)?;
-    plan.create(&resource.schema.file, module);
+    let module = render(templates, "schema/module.rs.jinja", model)?;
+    plan.create_rust(&resource.schema.file, module);
     declare_schema(resource, templates, edits)?;
     Ok(plan)
 }
@@ -417,6 +406,7 @@ pub fn run(args: &GenSchemaArgs, cwd: &Path, printer: &Printer) -> Result<ExitCo
     let mut edits = ModuleEdits::default();
     let mut plan = plan_schema(&model, target, options, &templates, Utc::now(), &mut edits)?;
     edits.plan(&mut plan, target.root)?;
+    plan.format(target.root)?;
     plan.next_steps = next_steps(&model, options.migration);
     let apply = ApplyOptions {
         force: args.options.force,

@@ -133,6 +133,7 @@ fn gen_schema_plans_are_pinned_per_adapter() {
         )
         .unwrap();
         edits.plan(&mut plan, dir.path()).unwrap();
+        plan.format(dir.path()).unwrap();
         plan.next_steps = schema::next_steps(&model, true);
         let name = format!("gen_schema_{adapter}");
         snapshot_settings().bind(|| insta::assert_snapshot!(name, rendered(&plan)));
@@ -219,7 +220,7 @@ fn tests_of_a_reference_insert_the_referenced_rows_through_their_context() {
         .ops
         .iter()
         .find_map(|op| match op {
-            Op::Create { path, contents } if path == Path::new("tests/blog_comments.rs") => {
+            Op::Create { path, contents, .. } if path == Path::new("tests/blog_comments.rs") => {
                 Some(contents)
             }
             _ => None,
