@@ -236,9 +236,7 @@ fn declare_controller(
     templates: &Templates,
 ) -> Result<()> {
     let parent_file = Path::new(kind.controllers_dir()).join("mod.rs");
-    let module_line = |module: &str| {
-        templates.render("html/module_line.rs.jinja", &minijinja::context! { module })
-    };
+    let module_line = |module: &str| schema::module_line(templates, module);
     let (Some(namespace), Some(namespace_file)) = (&resource.web, namespace_file(kind, resource))
     else {
         plan.inject(

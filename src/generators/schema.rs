@@ -291,7 +291,8 @@ pub fn declare_context(
     Ok(())
 }
 
-fn module_line(templates: &Templates, module: &str) -> Result<String> {
+/// The line declaring `module` in its parent: `pub mod post;`.
+pub fn module_line(templates: &Templates, module: &str) -> Result<String> {
     templates.render(
         "context/parent_line.rs.jinja",
         &minijinja::context! { module },
