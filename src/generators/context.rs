@@ -398,7 +398,7 @@ impl<'a> Fixtures<'a> {
         }
         Fixture {
             table: parent.table.clone(),
-            function: format!("insert_{}", parent.singular),
+            function: parent.functions.insert.clone(),
             var: format!("{}_id", parent.singular),
             id_type: parent.id_rust_type.clone(),
             numbered,

@@ -74,7 +74,8 @@ use crate::naming;
 
 pub use field::{FieldSpec, Modifiers, TypeArg};
 pub use resolve::{
-    ArrayOf, ContextName, Crates, EnumVariant, Field, Reference, Resource, SchemaName, WebNamespace,
+    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Reference, Resource, SchemaName,
+    WebNamespace,
 };
 pub use types::TestValues;
 
