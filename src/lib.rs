@@ -14,6 +14,7 @@ pub mod plan;
 pub mod project;
 pub mod routes;
 pub mod run;
+pub mod rustfmt;
 pub mod spec;
 pub mod sql;
 pub mod templates;

@@ -9,18 +9,26 @@ use anyhow::{Context as _, Result};
 
 use crate::error::UsageError;
 use crate::output::{Printer, Verb};
+use crate::rustfmt::{self, Formatted};
 
 /// One file operation, with a path relative to the target root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
     /// Create the file with these contents.
-    Create { path: PathBuf, contents: String },
+    Create {
+        path: PathBuf,
+        contents: String,
+        /// Rust still to be laid out by rustfmt ([`Plan::format`]).
+        rustfmt: bool,
+    },
     /// Insert `text` before the line holding `marker`, indented like that line.
     /// Injecting the same text twice leaves the file as after the first time.
     Inject {
         path: PathBuf,
         marker: String,
         text: String,
+        /// Rust items still to be laid out by rustfmt ([`Plan::format`]).
+        rustfmt: bool,
     },
 }
 
@@ -38,6 +46,8 @@ impl Op {
 pub struct Plan {
     pub ops: Vec<Op>,
     pub next_steps: Vec<String>,
+    /// Warnings printed when the plan is applied, even with `--quiet`.
+    pub warnings: Vec<String>,
 }
 
 /// How to apply a plan.
@@ -64,6 +74,16 @@ impl Plan {
         self.ops.push(Op::Create {
             path: path.into(),
             contents: contents.into(),
+            rustfmt: false,
+        });
+    }
+
+    /// Adds a Rust file to create, laid out by [`Plan::format`].
+    pub fn create_rust(&mut self, path: impl Into<PathBuf>, contents: impl Into<String>) {
+        self.ops.push(Op::Create {
+            path: path.into(),
+            contents: contents.into(),
+            rustfmt: true,
         });
     }
 
@@ -78,7 +98,77 @@ impl Plan {
             path: path.into(),
             marker: marker.into(),
             text: text.into(),
+            rustfmt: false,
         });
+    }
+
+    /// Adds Rust items to inject before a marker line, laid out by [`Plan::format`]; the
+    /// blank lines that end `text` stay.
+    pub fn inject_rust(
+        &mut self,
+        path: impl Into<PathBuf>,
+        marker: impl Into<String>,
+        text: impl Into<String>,
+    ) {
+        self.ops.push(Op::Inject {
+            path: path.into(),
+            marker: marker.into(),
+            text: text.into(),
+            rustfmt: true,
+        });
+    }
+
+    /// Adds the operations, next steps and warnings of `other` after this plan's.
+    pub fn append(&mut self, other: Plan) {
+        self.ops.extend(other.ops);
+        self.next_steps.extend(other.next_steps);
+        self.warnings.extend(other.warnings);
+    }
+
+    /// Lays out every Rust text of the plan not laid out yet, in one rustfmt process for the
+    /// app at `root`. Without rustfmt the texts stay as rendered (valid, but not laid out) and
+    /// the plan warns the user to run `cargo fmt`.
+    pub fn format(&mut self, root: &Path) -> Result<()> {
+        // Each pending text, and whether it is injected (and keeps its trailing blank lines).
+        let mut pending: Vec<(&mut String, bool)> = self
+            .ops
+            .iter_mut()
+            .filter_map(|op| match op {
+                Op::Create {
+                    contents,
+                    rustfmt: true,
+                    ..
+                } => Some((contents, false)),
+                Op::Inject {
+                    text,
+                    rustfmt: true,
+                    ..
+                } => Some((text, true)),
+                _ => None,
+            })
+            .collect();
+        let sources: Vec<&str> = pending.iter().map(|(text, _)| text.as_str()).collect();
+        match rustfmt::format_all(&sources, root)? {
+            Formatted::Files(files) => {
+                for ((text, injected), formatted) in pending.iter_mut().zip(files) {
+                    **text = if *injected {
+                        let newlines = text.len() - text.trim_end_matches('\n').len();
+                        formatted.trim_end_matches('\n').to_string() + &"\n".repeat(newlines)
+                    } else {
+                        formatted
+                    };
+                }
+            }
+            Formatted::Missing => self.warnings.push(
+                "rustfmt was not found, so the generated Rust is not laid out: run `cargo fmt`"
+                    .to_string(),
+            ),
+        }
+        for op in &mut self.ops {
+            let (Op::Create { rustfmt, .. } | Op::Inject { rustfmt, .. }) = op;
+            *rustfmt = false;
+        }
+        Ok(())
     }
 
     /// Works out every change against the files under `root`, in memory. Files that exist and
@@ -93,7 +183,7 @@ impl Plan {
                 None => FileState::read(&root.join(op.path()))?,
             };
             let (verb, after) = match op {
-                Op::Create { path, contents } => match &file.current {
+                Op::Create { path, contents, .. } => match &file.current {
                     None => (Verb::Creating, contents.clone()),
                     Some(existing) if existing == contents => (Verb::Identical, contents.clone()),
                     Some(_) if force => (Verb::Overwriting, contents.clone()),
@@ -102,7 +192,9 @@ impl Plan {
                         (Verb::Skipping, existing.clone())
                     }
                 },
-                Op::Inject { path, marker, text } => {
+                Op::Inject {
+                    path, marker, text, ..
+                } => {
                     let existing = file.current.as_deref().ok_or_else(|| {
                         UsageError::new(format!(
                             "cannot inject into {}: the file does not exist",
@@ -164,6 +256,9 @@ impl Plan {
         let changes = self.changes(root, options.force)?;
         if !options.dry_run {
             write_all(root, &changes)?;
+        }
+        for warning in &self.warnings {
+            printer.warn(warning);
         }
         for change in &changes {
             printer.action(change.verb, &display_path(&change.path));
@@ -369,7 +464,7 @@ mod tests {
     fn plan_with(ops: Vec<Op>) -> Plan {
         Plan {
             ops,
-            next_steps: vec![],
+            ..Plan::default()
         }
     }
 
@@ -377,6 +472,7 @@ mod tests {
         Op::Create {
             path: path.into(),
             contents: contents.into(),
+            rustfmt: false,
         }
     }
 
@@ -467,6 +563,7 @@ mod tests {
                 path: "router.rs".into(),
                 marker: "// here".into(),
                 text: "added".into(),
+                rustfmt: false,
             },
         ]);
         plan.apply(
@@ -489,6 +586,7 @@ mod tests {
             path: "router.rs".into(),
             marker: "// axgen:routes".into(),
             text: "x".into(),
+            rustfmt: false,
         }]);
         let err = plan.changes(dir.path(), false).unwrap_err();
         assert_eq!(crate::error::exit_code(&err), 2);

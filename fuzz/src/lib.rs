@@ -11,6 +11,8 @@
 //!   `src/x/mod.rs` (E0761), which the names the app already uses would;
 //! - every Rust file parses with `syn` and brings no type name in twice (E0252, E0255: a
 //!   schema `Error` beside `crate::changeset::Error`);
+//! - every Rust file the plan creates is as rustfmt lays it out (when rustfmt is installed),
+//!   so generated apps stay `cargo fmt --check` clean;
 //! - index, foreign-key and check names are distinct and at most 63 bytes long, whatever
 //!   the length of the table and field names;
 //! - the SQLite migration runs up and then down in an empty in-memory database (the proptest
@@ -24,8 +26,10 @@ use std::collections::BTreeSet;
 use axgen::adapter::Adapter;
 use axgen::cli::{Cli, Command};
 use axgen::generators::{self, App, Generation, Generator, Layers};
+use axgen::output::Verb;
 use axgen::plan::Plan;
 use axgen::run::resource_generator;
+use axgen::rustfmt::Formatted;
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 use clap::Parser;
@@ -110,11 +114,15 @@ impl Checker {
             check_module_files(app.path(), &changes, &text);
             let mut up = None;
             let mut down = None;
+            let mut created_rust = Vec::new();
             for change in changes {
                 let Some(contents) = change.contents else {
                     continue;
                 };
-                let path = change.path.to_string_lossy();
+                let path = change.path.to_string_lossy().into_owned();
+                if path.ends_with(".rs") && change.verb == Verb::Creating {
+                    created_rust.push((path.clone(), contents.clone()));
+                }
                 if path.ends_with(".rs") {
                     match syn::parse_file(&contents) {
                         Ok(file) => check_distinct_types(&file, &path, &text),
@@ -128,6 +136,7 @@ impl Checker {
                     down = Some(contents);
                 }
             }
+            check_formatted(app.path(), &created_rust, &text);
             if *adapter == Adapter::Sqlite
                 && let (Some(up), Some(down)) = (up, down)
             {
@@ -167,6 +176,26 @@ impl Checker {
             now,
         };
         generators::plan(generator, &generation)
+    }
+}
+
+/// Every file of `created` (path, contents) is as rustfmt lays it out in the app at `root`.
+fn check_formatted(root: &Path, created: &[(String, String)], text: &str) {
+    let sources: Vec<&str> = created
+        .iter()
+        .map(|(_, contents)| contents.as_str())
+        .collect();
+    let formatted = match axgen::rustfmt::format_all(&sources, root) {
+        Ok(Formatted::Files(formatted)) => formatted,
+        Ok(Formatted::Missing) => return,
+        Err(err) => panic!("rustfmt refused the files of `{text}`: {err:#}"),
+    };
+    for ((path, contents), formatted) in created.iter().zip(formatted) {
+        if *contents != formatted {
+            panic!(
+                "{path} of `{text}` is not as rustfmt lays it out:\n{contents}\n-----\n{formatted}"
+            );
+        }
     }
 }
 
@@ -319,6 +348,10 @@ pub fn bare_app(adapter: Adapter) -> tempfile::TempDir {
         "pub mod api;\n// axgen:controllers\n\nfn f() {\n    let _ = r()\n        // axgen:routes\n        ;\n    let _ = r()\n        // axgen:api-routes\n        ;\n}\n",
     );
     write("src/web/api/mod.rs", "// axgen:api-controllers\n");
+    write(
+        "rustfmt.toml",
+        include_str!("../../generator-templates/new/rustfmt.toml"),
+    );
     fs::create_dir_all(dir.path().join("migrations")).unwrap();
     dir
 }

@@ -11,10 +11,10 @@ use serde::Serialize;
 use crate::error::UsageError;
 use crate::generators::app::App;
 use crate::generators::edits::ModuleEdits;
-use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render, render_rust};
+use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render};
 use crate::generators::schema::{self, FieldModel, Model};
 use crate::generators::{GenRequest, Generation};
-use crate::plan::Plan;
+use crate::plan::{Op, Plan};
 use crate::spec::{Field, Resource};
 use crate::templates::Templates;
 
@@ -135,11 +135,11 @@ pub fn plan(generation: &Generation, generator: &str) -> Result<Plan> {
         schema::declare_schema(resource, templates, &mut edits)?;
         Plan::default()
     };
-    add_functions(&model, app, templates, &mut edits)?;
+    add_functions(&model, templates, &mut edits)?;
     edits.plan(&mut plan, &app.root)?;
     let test_model = test_model(&model, app);
-    let tests = render_rust(templates, "context/test.rs.jinja", &test_model, &app.root)?;
-    plan.create(test_file(resource), tests);
+    let tests = render(templates, "context/test.rs.jinja", &test_model)?;
+    plan.create_rust(test_file(resource), tests);
     plan.next_steps = schema::next_steps(&model, layers.schema && layers.migration);
     let fixture_steps = fixture_steps(resource, &test_model.fixture_fns);
     plan.next_steps.extend(fixture_steps);
@@ -147,23 +147,17 @@ pub fn plan(generation: &Generation, generator: &str) -> Result<Plan> {
 }
 
 /// Adds the schema's functions, and the imports they need, to its context module.
-fn add_functions(
-    model: &Model,
-    app: &App,
-    templates: &Templates,
-    edits: &mut ModuleEdits,
-) -> Result<()> {
+fn add_functions(model: &Model, templates: &Templates, edits: &mut ModuleEdits) -> Result<()> {
     let resource = model.resource;
     let Some(context) = &resource.context else {
         return Err(UsageError::new("a context is needed to generate context functions").into());
     };
-    let functions = render_rust(templates, "context/functions.rs.jinja", model, &app.root)?;
+    let functions = render(templates, "context/functions.rs.jinja", model)?;
     // A blank line between each schema's functions and the next.
     let functions = functions.trim_end().to_string() + "\n\n";
-    refuse_other_functions(resource, app, &functions)?;
     let imports = render(templates, "context/imports.rs.jinja", model)?;
     edits.insert(&context.file, IMPORTS_MARKER, imports);
-    edits.insert(&context.file, FUNCTIONS_MARKER, functions);
+    edits.insert_rust(&context.file, FUNCTIONS_MARKER, functions);
     Ok(())
 }
 
@@ -189,13 +183,24 @@ fn require_schema(resource: &Resource, app: &App) -> Result<(), UsageError> {
     .with_hint("drop --no-schema to generate the schema too"))
 }
 
-/// Refuses to add the functions of a schema to a context that has other functions of the
-/// same names (from an earlier generation with other fields).
-fn refuse_other_functions(resource: &Resource, app: &App, functions: &str) -> Result<()> {
+/// Refuses a laid-out `plan` that adds the functions of a schema to a context that has other
+/// functions of the same names (from an earlier generation with other fields).
+pub fn refuse_other_functions(plan: &Plan, resource: &Resource, app: &App) -> Result<()> {
     let Some(context) = &resource.context else {
         return Ok(());
     };
     let Some(existing) = app.context(&context.file) else {
+        return Ok(());
+    };
+    let functions = plan.ops.iter().find_map(|op| match op {
+        Op::Inject {
+            path, marker, text, ..
+        } if *path == std::path::Path::new(&context.file) && marker == FUNCTIONS_MARKER => {
+            Some(text)
+        }
+        _ => None,
+    });
+    let Some(functions) = functions else {
         return Ok(());
     };
     let list = format!("list_{}", resource.plural);
@@ -359,7 +364,7 @@ impl<'a> Fixtures<'a> {
         }
         Fixture {
             table: parent.table.clone(),
-            function: format!("insert_{}", parent.singular),
+            function: parent.functions.insert.clone(),
             var: format!("{}_id", parent.singular),
             id_type: parent.id_rust_type.clone(),
             numbered,

@@ -20,16 +20,36 @@ struct ModuleFile {
     path: PathBuf,
     /// The contents to create the file with when it does not exist.
     bare: Option<String>,
-    /// `(marker, text)` in order.
-    insertions: Vec<(String, String)>,
+    /// The insertions in order.
+    insertions: Vec<Insertion>,
+}
+
+#[derive(Debug)]
+struct Insertion {
+    marker: String,
+    text: String,
+    /// Rust items for rustfmt to lay out.
+    rust: bool,
 }
 
 impl ModuleEdits {
     /// Inserts `text` before the line `marker` of `path`.
     pub fn insert(&mut self, path: impl AsRef<Path>, marker: &str, text: String) {
-        self.file(path.as_ref())
-            .insertions
-            .push((marker.to_string(), text));
+        self.push(path.as_ref(), marker, text, false);
+    }
+
+    /// Inserts Rust items `text` before the line `marker` of `path`, laid out by rustfmt
+    /// with the rest of the plan ([`Plan::format`]).
+    pub fn insert_rust(&mut self, path: impl AsRef<Path>, marker: &str, text: String) {
+        self.push(path.as_ref(), marker, text, true);
+    }
+
+    fn push(&mut self, path: &Path, marker: &str, text: String, rust: bool) {
+        self.file(path).insertions.push(Insertion {
+            marker: marker.to_string(),
+            text,
+            rust,
+        });
     }
 
     /// Creates `path` with `bare` (then the insertions) unless it exists.
@@ -54,27 +74,33 @@ impl ModuleEdits {
     }
 
     /// Adds the edits to `plan`: injections into files under `root` that exist, a creation
-    /// for each that does not.
+    /// for each that does not (laid out by rustfmt as a whole when it has Rust insertions).
     pub fn plan(self, plan: &mut Plan, root: &Path) -> Result<()> {
         for file in self.files {
             match file.bare.filter(|_| !root.join(&file.path).exists()) {
                 Some(bare) => {
-                    let contents =
-                        file.insertions
-                            .iter()
-                            .try_fold(bare, |text, (marker, line)| {
-                                plan::inject(&text, marker, line).ok_or_else(|| {
-                                    anyhow::anyhow!(
-                                        "the template of {} has no `{marker}` line",
-                                        file.path.display()
-                                    )
-                                })
-                            })?;
-                    plan.create(&file.path, contents);
+                    let contents = file.insertions.iter().try_fold(bare, |text, insertion| {
+                        let marker = &insertion.marker;
+                        plan::inject(&text, marker, &insertion.text).ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "the template of {} has no `{marker}` line",
+                                file.path.display()
+                            )
+                        })
+                    })?;
+                    if file.insertions.iter().any(|insertion| insertion.rust) {
+                        plan.create_rust(&file.path, contents);
+                    } else {
+                        plan.create(&file.path, contents);
+                    }
                 }
                 None => {
-                    for (marker, text) in file.insertions {
-                        plan.inject(&file.path, marker, text);
+                    for Insertion { marker, text, rust } in file.insertions {
+                        if rust {
+                            plan.inject_rust(&file.path, marker, text);
+                        } else {
+                            plan.inject(&file.path, marker, text);
+                        }
                     }
                 }
             }
@@ -105,11 +131,13 @@ mod tests {
                 plan::Op::Inject {
                     path: LIB_RS.into(),
                     marker: CONTEXTS_MARKER.into(),
-                    text: "pub mod blog;".into()
+                    text: "pub mod blog;".into(),
+                    rustfmt: false,
                 },
                 plan::Op::Create {
                     path: "src/blog.rs".into(),
-                    contents: "//! x\npub mod post;\n// m\n".into()
+                    contents: "//! x\npub mod post;\n// m\n".into(),
+                    rustfmt: false,
                 },
             ]
         );

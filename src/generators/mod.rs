@@ -98,13 +98,16 @@ pub struct Generation<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// The plan of `generator` for one generation.
+/// The plan of `generator` for one generation, its Rust laid out by one rustfmt process.
 pub fn plan(generator: Generator, generation: &Generation) -> Result<Plan> {
-    match generator {
+    let mut plan = match generator {
         Generator::Schema => schema::plan(generation),
         Generator::Context => context::plan(generation, "context"),
         Generator::Web(kind) => web::plan(kind, generation),
-    }
+    }?;
+    plan.format(&generation.app.root)?;
+    context::refuse_other_functions(&plan, generation.resource, generation.app)?;
+    Ok(plan)
 }
 
 /// The layers a resource generator writes below its own; `--no-context`, `--no-schema` and

@@ -1,18 +1,12 @@
 //! Rendering with the template packs, and the marker lines the templates of `axgen new` (and of
 //! context modules) leave in the app's module files, before which generators insert lines.
 
-use std::path::Path;
-
 use anyhow::Result;
 use minijinja::Value;
 use minijinja::value::Serde;
 use serde::Serialize;
 
 use crate::templates::Templates;
-
-mod rustfmt;
-
-pub use rustfmt::rustfmt;
 
 /// The app's crate root, where top-level modules are declared.
 pub const LIB_RS: &str = "src/lib.rs";
@@ -44,17 +38,6 @@ pub const API_ROUTES_MARKER: &str = "// axgen:api-routes";
 /// Renders template `name` with `model`.
 pub fn render(templates: &Templates, name: &str, model: &impl Serialize) -> Result<String> {
     templates.render(name, &Value::from(Serde(model)))
-}
-
-/// Renders Rust template `name` with `model`, then formats it with [`rustfmt`] as the app at
-/// `root` is formatted.
-pub fn render_rust(
-    templates: &Templates,
-    name: &str,
-    model: &impl Serialize,
-    root: &Path,
-) -> Result<String> {
-    Ok(rustfmt(&render(templates, name, model)?, root))
 }
 
 /// `text` as a Rust string literal.

@@ -13,7 +13,7 @@ use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::migration::{self, MIGRATIONS_DIR};
-use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render, render_rust};
+use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render};
 use crate::generators::{GenRequest, Generation};
 use crate::plan::Plan;
 use crate::spec::{self, Field, Resource};
@@ -133,7 +133,8 @@ fn invalid_json(kind: &str) -> &'static str {
 }
 
 /// The schema module, its declaration in the context (or crate root), and the migration.
-/// Module declarations go into `edits`, to be planned with the other generators' ones.
+/// Module declarations go into `edits`, to be planned with the other generators' ones; the
+/// caller lays the plan out ([`Plan::format`]) once it is complete.
 pub fn plan_schema(
     model: &Model,
     generation: &Generation,
@@ -152,8 +153,8 @@ pub fn plan_schema(
         plan_migration(&mut plan, model, &app.root, templates, now)?;
     }
     let resource = model.resource;
-    let module = render_rust(templates, "schema/module.rs.jinja", model, &app.root)?;
-    plan.create(&resource.schema.file, module);
+    let module = render(templates, "schema/module.rs.jinja", model)?;
+    plan.create_rust(&resource.schema.file, module);
     declare_schema(resource, templates, edits)?;
     Ok(plan)
 }
@@ -208,7 +209,8 @@ pub fn declare_context(
     Ok(())
 }
 
-fn module_line(templates: &Templates, module: &str) -> Result<String> {
+/// The line declaring `module` in its parent: `pub mod post;`.
+pub fn module_line(templates: &Templates, module: &str) -> Result<String> {
     templates.render(
         "context/parent_line.rs.jinja",
         &minijinja::context! { module },

@@ -17,7 +17,7 @@ use crate::generators::app::App;
 use crate::generators::context::{self, Fixture, FixtureCall};
 use crate::generators::html;
 use crate::generators::render::{
-    API_CONTROLLERS_MARKER, API_ROUTES_MARKER, CONTROLLERS_MARKER, ROUTES_MARKER, render_rust,
+    API_CONTROLLERS_MARKER, API_ROUTES_MARKER, CONTROLLERS_MARKER, ROUTES_MARKER, render,
     rust_string,
 };
 use crate::generators::schema::{FieldModel, Model};
@@ -157,13 +157,13 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
     };
     let folder = kind.name();
     let name = |template: &str| [folder, "/", template].concat();
-    let rust = |template: &str| render_rust(templates, &name(template), &context, &app.root);
+    let rust = |template: &str| render(templates, &name(template), &context);
     let mut plan = Plan::default();
-    plan.create(&names.controller_file, rust("controller.rs.jinja")?);
+    plan.create_rust(&names.controller_file, rust("controller.rs.jinja")?);
     if kind == WebKind::Html {
         html::plan_pages(&mut plan, &names.template_dir, &context, templates)?;
     }
-    plan.create(&names.test_file, rust("controller_test.rs.jinja")?);
+    plan.create_rust(&names.test_file, rust("controller_test.rs.jinja")?);
     declare_controller(&mut plan, kind, resource, &app.root, &names, templates)?;
     plan.inject(
         ROUTER_FILE,
@@ -187,9 +187,7 @@ fn declare_controller(
     templates: &Templates,
 ) -> Result<()> {
     let parent_file = Path::new(kind.controllers_dir()).join("mod.rs");
-    let module_line = |module: &str| {
-        templates.render("html/module_line.rs.jinja", &minijinja::context! { module })
-    };
+    let module_line = |module: &str| crate::generators::schema::module_line(templates, module);
     let (Some(namespace), Some(namespace_file)) = (&resource.web, namespace_file(kind, resource))
     else {
         plan.inject(

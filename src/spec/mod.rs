@@ -75,7 +75,8 @@ use crate::naming;
 pub use field::{FieldSpec, Modifiers, TypeArg};
 pub use request::{Request, SpecOptions, recorded};
 pub use resolve::{
-    ArrayOf, ContextName, Crates, EnumVariant, Field, Reference, Resource, SchemaName, WebNamespace,
+    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Reference, Resource, SchemaName,
+    WebNamespace,
 };
 pub use types::TestValues;
 

@@ -48,6 +48,47 @@ pub struct Resource {
     pub fields: Vec<Field>,
     /// The crates the generated code for this resource needs.
     pub crates: Crates,
+    /// The names of its context functions.
+    pub functions: Functions,
+}
+
+/// The context functions of a resource, by what they do: `list_posts`, `get_post`...
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Functions {
+    /// `list_posts`.
+    pub list: String,
+    /// `list_posts_page`.
+    pub list_page: String,
+    /// `get_post`.
+    pub get: String,
+    /// `create_post`.
+    pub create: String,
+    /// `update_post`.
+    pub update: String,
+    /// `delete_post`.
+    pub delete: String,
+    /// `change_post`.
+    pub change: String,
+    /// The test fixture inserting a row through `create`, for tests that reference the
+    /// resource: `insert_post`.
+    pub insert: String,
+}
+
+impl Functions {
+    /// The functions of the resource whose snake_case singular is `singular`.
+    fn new(singular: &str, plural: &str) -> Functions {
+        let name = |verb: &str, noun: &str| [verb, "_", noun].concat();
+        Functions {
+            list: name("list", plural),
+            list_page: [&name("list", plural), "_page"].concat(),
+            get: name("get", singular),
+            create: name("create", singular),
+            update: name("update", singular),
+            delete: name("delete", singular),
+            change: name("change", singular),
+            insert: name("insert", singular),
+        }
+    }
 }
 
 /// A context module: `Admin.Blog`.
@@ -210,6 +251,7 @@ impl Spec {
         };
         let fields: Vec<Field> = self.fields.iter().map(|f| scope.resolve(f)).collect();
         Resource {
+            functions: Functions::new(&singular, &self.plural),
             adapter,
             context,
             schema,

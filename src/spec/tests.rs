@@ -659,3 +659,32 @@ proptest! {
         let _ = parse_schema(get(0), &noise, &fields, &options);
     }
 }
+
+#[test]
+fn the_context_functions_are_named_once() {
+    let r = resolve(&["title"], Adapter::Sqlite);
+    let functions = r.functions;
+    let names = [
+        functions.list,
+        functions.list_page,
+        functions.get,
+        functions.create,
+        functions.update,
+        functions.delete,
+        functions.change,
+        functions.insert,
+    ];
+    assert_eq!(
+        names,
+        [
+            "list_posts",
+            "list_posts_page",
+            "get_post",
+            "create_post",
+            "update_post",
+            "delete_post",
+            "change_post",
+            "insert_post"
+        ]
+    );
+}

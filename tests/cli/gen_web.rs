@@ -201,6 +201,61 @@ fn gen_json_prints_what_it_writes_and_what_is_left() {
     assert!(router.contains(".merge(api::post_controller::routes())\n        // axgen:api-routes"));
 }
 
+/// Without rustfmt on `PATH`, `gen html` writes the same code unformatted (rustfmt lays it out
+/// as the run with rustfmt wrote it) and tells the user to run `cargo fmt`.
+#[test]
+fn without_rustfmt_the_code_is_written_unformatted_with_a_note() {
+    let args = [
+        "gen",
+        "html",
+        "Blog",
+        "Post",
+        "posts",
+        "title",
+        "views:integer",
+    ];
+    let (_formatted_dir, formatted) = new_app(&[]);
+    let with = Axgen::in_dir(&formatted).args(args).run();
+    assert_eq!(with.code, 0, "{}", with.transcript());
+    assert!(!with.stderr.contains("cargo fmt"), "{}", with.transcript());
+    let (_plain_dir, plain) = new_app(&[]);
+    let without = Axgen::in_dir(&plain).args(args).env("PATH", "").run();
+    assert_eq!(without.code, 0, "{}", without.transcript());
+    assert_eq!(
+        without.stderr,
+        "warning: rustfmt was not found, so the generated Rust is not laid out: run `cargo fmt`\n"
+    );
+    let files = [
+        "src/blog.rs",
+        "src/blog/post.rs",
+        "src/web/post_controller.rs",
+        "tests/blog_posts.rs",
+        "tests/post_controller.rs",
+    ];
+    let unformatted: Vec<String> = files
+        .iter()
+        .map(|file| fs::read_to_string(plain.join(file)).unwrap())
+        .collect();
+    let status = Command::new("rustfmt")
+        .args(["--edition", "2024", "--config-path"])
+        .arg(&plain)
+        .args(files.iter().map(|file| plain.join(file)))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut laid_out = 0;
+    for (file, before) in files.iter().zip(&unformatted) {
+        let after = fs::read_to_string(plain.join(file)).unwrap();
+        let expected = fs::read_to_string(formatted.join(file)).unwrap();
+        assert_eq!(after, expected, "{file}");
+        laid_out += usize::from(after != *before);
+    }
+    assert!(
+        laid_out > 0,
+        "the templates left rustfmt nothing to lay out"
+    );
+}
+
 /// Generated prose puts "an" before a vowel sound: "every field of an annotation".
 #[test]
 fn generated_prose_uses_an_before_a_vowel() {

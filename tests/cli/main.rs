@@ -410,8 +410,12 @@ pub fn rendered(plan: &Plan) -> String {
         .ops
         .iter()
         .map(|op| match op {
-            Op::Create { path, contents } => format!("===== {} =====\n{contents}", path.display()),
-            Op::Inject { path, marker, text } => format!(
+            Op::Create { path, contents, .. } => {
+                format!("===== {} =====\n{contents}", path.display())
+            }
+            Op::Inject {
+                path, marker, text, ..
+            } => format!(
                 "===== {} (before `{marker}`) =====\n{text}\n",
                 path.display()
             ),

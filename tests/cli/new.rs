@@ -18,7 +18,7 @@ fn rendered_plan(adapter: Adapter, html: bool) -> String {
     plan.ops
         .iter()
         .map(|op| match op {
-            Op::Create { path, contents } => {
+            Op::Create { path, contents, .. } => {
                 format!("===== {} =====\n{contents}", path.display())
             }
             Op::Inject { path, .. } => panic!("new only creates files, not {}", path.display()),
