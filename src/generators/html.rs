@@ -79,6 +79,9 @@ const ROUTER_FILE: &str = "src/web/mod.rs";
 /// A file only apps with browser pages have (`axgen new` without `--no-html`).
 const VIEW_FILE: &str = "src/web/view.rs";
 
+/// The pagination module every index uses, written by `axgen new`.
+const PAGE_FILE: &str = "src/web/page.rs";
+
 /// The names of a resource's web layer, computed once for the templates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WebNames {
@@ -213,6 +216,9 @@ pub fn plan_web(
         }
     }
     plan.create(&names.test_file, rust("controller_test.rs.jinja")?);
+    if !target.root.join(PAGE_FILE).is_file() {
+        add_page_module(&mut plan, templates)?;
+    }
     declare_controller(&mut plan, kind, resource, target.root, &names, templates)?;
     plan.inject(
         ROUTER_FILE,
@@ -267,6 +273,19 @@ fn declare_controller(
         CONTROLLERS_MARKER,
         module_line(&names.controller)?,
     );
+    Ok(())
+}
+
+/// Writes the pagination module that `axgen new` writes, and declares it, into an app made
+/// before apps had it.
+fn add_page_module(plan: &mut Plan, templates: &Templates) -> Result<()> {
+    let page = ["new/", PAGE_FILE].concat();
+    plan.create(PAGE_FILE, templates.render(&page, &Value::UNDEFINED)?);
+    let module_line = templates.render(
+        "html/module_line.rs.jinja",
+        &minijinja::context! { module => "page" },
+    )?;
+    plan.inject(ROUTER_FILE, CONTROLLERS_MARKER, module_line);
     Ok(())
 }
 
