@@ -73,6 +73,9 @@ impl WebKind {
 /// The file holding the app's router.
 const ROUTER_FILE: &str = "src/web/mod.rs";
 
+/// The pagination module every index uses, written by `axgen new`.
+const PAGE_FILE: &str = "src/web/page.rs";
+
 /// The names of a resource's web layer, computed once for the templates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WebNames {
@@ -164,6 +167,9 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
         html::plan_pages(&mut plan, &names.template_dir, &context, templates)?;
     }
     plan.create_rust(&names.test_file, rust("controller_test.rs.jinja")?);
+    if !app.root.join(PAGE_FILE).is_file() {
+        add_page_module(&mut plan, templates)?;
+    }
     declare_controller(&mut plan, kind, resource, &app.root, &names, templates)?;
     plan.inject(
         ROUTER_FILE,
@@ -215,6 +221,16 @@ fn declare_controller(
         CONTROLLERS_MARKER,
         module_line(&names.controller)?,
     );
+    Ok(())
+}
+
+/// Writes the pagination module that `axgen new` writes, and declares it, into an app made
+/// before apps had it.
+fn add_page_module(plan: &mut Plan, templates: &Templates) -> Result<()> {
+    let page = ["new/", PAGE_FILE].concat();
+    plan.create(PAGE_FILE, templates.render(&page, &Value::UNDEFINED)?);
+    let module_line = crate::generators::schema::module_line(templates, "page")?;
+    plan.inject(ROUTER_FILE, CONTROLLERS_MARKER, module_line);
     Ok(())
 }
 

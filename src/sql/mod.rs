@@ -248,11 +248,14 @@ pub fn created_tables(sql: &str) -> Vec<String> {
     tables
 }
 
-/// The statements the context runs for a resource, as columns and placeholders.
+/// The statements the context runs for a resource, as the lists of columns and placeholders
+/// its raw string literals hold. A list is joined by ", " and wrapped into lines of at most
+/// [`LIST_WIDTH`] characters, each line after the first indented by [`CONTINUED`], as the
+/// context lays out its statements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Queries {
-    /// Every column, for `SELECT`.
-    pub columns: Vec<String>,
+    /// Every column, for `SELECT` and `RETURNING`.
+    pub columns: String,
     /// The placeholder of a statement with one parameter.
     pub param: String,
     /// The placeholders of a page: `LIMIT {0} OFFSET {1}`; see [`limit_placeholder`].
@@ -264,13 +267,17 @@ pub struct Queries {
     /// Whether `INSERT` and `UPDATE` give back the row with `RETURNING` (SQLite, PostgreSQL);
     /// on MySQL the context reads it back with a second query.
     pub returning: bool,
+    /// Whether the driver reports the name of the constraint a write broke
+    /// (`DatabaseError::constraint()`, PostgreSQL only), so that the schema maps it to its
+    /// field; elsewhere the schema queries each unique field and reference to find it.
+    pub constraint_names: bool,
 }
 
 /// `INSERT INTO t (columns) VALUES (placeholders)`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Insert {
-    pub columns: Vec<String>,
-    pub placeholders: Vec<String>,
+    pub columns: String,
+    pub placeholders: String,
     /// How the new row's id is known.
     pub id: InsertId,
 }
@@ -287,66 +294,85 @@ pub enum InsertId {
     LastInsertId,
 }
 
-/// `UPDATE t SET column = placeholder, ... WHERE id = placeholder`.
+/// `UPDATE t SET assignments WHERE id = id_placeholder`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Update {
-    /// Every field and `updated_at`, with its placeholder.
-    pub assignments: Vec<Assignment>,
+    /// Every field and `updated_at`, each `column = placeholder`.
+    pub assignments: String,
     pub id_placeholder: String,
 }
 
-/// `column = placeholder`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Assignment {
-    pub column: String,
-    pub placeholder: String,
+/// The longest line of a wrapped list in a statement, its clause (`SELECT `...) included.
+const LIST_WIDTH: usize = 72;
+
+/// The indentation of the statements in the context's raw string literals.
+const STATEMENT_INDENT: &str = "        ";
+
+/// The further indentation of a statement's continued lines.
+const CONTINUED: &str = "    ";
+
+/// `items` joined by ", " on lines of at most [`LIST_WIDTH`] characters, the first of which
+/// starts after `clause` (`SELECT `, `INSERT INTO posts (`...).
+fn list(clause: &str, items: impl IntoIterator<Item = String>) -> String {
+    let mut text = String::new();
+    let mut line = clause.len();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+            if line + 2 + item.len() > LIST_WIDTH {
+                text.push('\n');
+                text.push_str(STATEMENT_INDENT);
+                text.push_str(CONTINUED);
+                line = CONTINUED.len();
+            } else {
+                text.push(' ');
+                line += 2;
+            }
+        }
+        line += item.len();
+        text.push_str(&item);
+    }
+    text
 }
 
 /// The queries of `resource`, with its adapter's placeholders.
 pub fn queries(resource: &Resource) -> Queries {
     let adapter = resource.adapter;
-    let fields: Vec<String> = resource.fields.iter().map(|f| f.name.clone()).collect();
+    let table = &resource.table;
+    let fields = resource.fields.iter().map(|f| f.name.clone());
     let timestamps = TIMESTAMPS.map(str::to_string);
     let columns = std::iter::once("id".to_string())
-        .chain(fields.iter().cloned())
-        .chain(timestamps.iter().cloned())
-        .collect();
+        .chain(fields.clone())
+        .chain(timestamps.iter().cloned());
     let insert_columns: Vec<String> = resource
         .binary_id
         .then(|| "id".to_string())
         .into_iter()
-        .chain(fields.iter().cloned())
+        .chain(fields.clone())
         .chain(timestamps.iter().cloned())
         .collect();
-    let updated: Vec<String> = fields
+    let updated: Vec<String> = fields.chain(["updated_at".into()]).collect();
+    let insert_placeholders = (1..=insert_columns.len()).map(|n| placeholder(adapter, n));
+    let assignments = updated
         .iter()
-        .cloned()
-        .chain(["updated_at".into()])
-        .collect();
+        .enumerate()
+        .map(|(i, column)| format!("{column} = {}", placeholder(adapter, i + 1)));
     Queries {
-        columns,
+        columns: list("SELECT ", columns),
         param: placeholder(adapter, 1),
         page: [limit_placeholder(adapter, 1), limit_placeholder(adapter, 2)],
         page_casts: adapter == Adapter::Sqlite,
         insert: Insert {
-            placeholders: (1..=insert_columns.len())
-                .map(|n| placeholder(adapter, n))
-                .collect(),
-            columns: insert_columns,
+            columns: list(&format!("INSERT INTO {table} ("), insert_columns),
+            placeholders: list("VALUES (", insert_placeholders),
             id: insert_id(adapter, resource.binary_id),
         },
         update: Update {
+            assignments: list(&format!("UPDATE {table} SET "), assignments),
             id_placeholder: placeholder(adapter, updated.len() + 1),
-            assignments: updated
-                .into_iter()
-                .enumerate()
-                .map(|(i, column)| Assignment {
-                    column,
-                    placeholder: placeholder(adapter, i + 1),
-                })
-                .collect(),
         },
         returning: adapter != Adapter::Mysql,
+        constraint_names: adapter == Adapter::Postgres,
     }
 }
 
@@ -529,16 +555,17 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_for_postgres() {
         let q = queries(&resource(Adapter::Postgres, &["title", "body"], false));
-        assert_eq!(q.insert.placeholders, ["$1", "$2", "$3", "$4"]);
+        assert_eq!(q.insert.placeholders, "$1, $2, $3, $4");
+        assert_eq!(
+            q.update.assignments,
+            "title = $1, body = $2, updated_at = $3"
+        );
         assert_eq!(q.update.id_placeholder, "$4");
         assert_eq!(q.insert.id, InsertId::Returning);
         assert!(q.returning);
         let q = queries(&resource(Adapter::Mysql, &["title"], true));
-        assert_eq!(
-            q.insert.columns,
-            ["id", "title", "inserted_at", "updated_at"]
-        );
-        assert_eq!(q.insert.placeholders, ["?"; 4]);
+        assert_eq!(q.insert.columns, "id, title, inserted_at, updated_at");
+        assert_eq!(q.insert.placeholders, "?, ?, ?, ?");
         assert_eq!(q.insert.id, InsertId::Generated);
         assert!(!q.returning, "MySQL has no RETURNING");
         assert_eq!(q.page, ["?", "?"]);
@@ -549,6 +576,30 @@ mod tests {
             "a bare LIMIT ? is re-planned"
         );
         assert!(q.page_casts, "the context explains the casts");
+    }
+
+    #[test]
+    fn long_lists_are_wrapped_for_the_context_statements() {
+        let items = (1..=30).map(|n| format!("column_{n}"));
+        let text = list("SELECT ", items);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 1, "{text}");
+        assert!(lines[0].starts_with("column_1, column_2,"), "{text}");
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|line| line.starts_with("            column_")),
+            "continued lines are indented by 12 spaces: {text}"
+        );
+        assert!(lines[0].len() + "SELECT ".len() <= LIST_WIDTH, "{text}");
+        assert!(
+            lines[1..].iter().all(|l| l.len() - 8 <= LIST_WIDTH),
+            "{text}"
+        );
+        assert_eq!(
+            text.replace(",\n            ", ", ").matches(", ").count(),
+            29
+        );
     }
 
     #[test]

@@ -74,6 +74,7 @@ fn bare_app(adapter: Adapter) -> tempfile::TempDir {
         "// axgen:api-controllers\n",
     )
     .unwrap();
+    fs::write(dir.path().join("src/web/page.rs"), "").unwrap();
     dir
 }
 
@@ -254,6 +255,40 @@ fn without_rustfmt_the_code_is_written_unformatted_with_a_note() {
         laid_out > 0,
         "the templates left rustfmt nothing to lay out"
     );
+}
+
+/// Makes `app` as `axgen new` made apps before they had the pagination module.
+fn remove_page_module(app: &Path) {
+    fs::remove_file(app.join("src/web/page.rs")).unwrap();
+    let router = fs::read_to_string(app.join("src/web/mod.rs")).unwrap();
+    assert!(router.contains("pub mod page;\n"), "{router}");
+    fs::write(
+        app.join("src/web/mod.rs"),
+        router.replacen("pub mod page;\n", "", 1),
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_first_gen_into_an_app_without_the_page_module_writes_it() {
+    let (_dir, app) = new_app(&["--no-html"]);
+    let page = fs::read_to_string(app.join("src/web/page.rs")).unwrap();
+    remove_page_module(&app);
+    let run = axgen(&app, &["gen", "json", "Blog", "Post", "posts", "title"], 0);
+    assert!(run.stdout.contains("src/web/page.rs"), "{}", run.stdout);
+    assert_eq!(
+        fs::read_to_string(app.join("src/web/page.rs")).unwrap(),
+        page
+    );
+    let router = fs::read_to_string(app.join("src/web/mod.rs")).unwrap();
+    assert!(
+        router.contains("pub mod page;\n// axgen:controllers"),
+        "{router}"
+    );
+    let run = axgen(&app, &["gen", "json", "Blog", "Tag", "tags", "name"], 0);
+    assert!(!run.stdout.contains("src/web/page.rs"), "{}", run.stdout);
+    let router = fs::read_to_string(app.join("src/web/mod.rs")).unwrap();
+    assert_eq!(router.matches("pub mod page;").count(), 1, "{router}");
 }
 
 /// Generated prose puts "an" before a vowel sound: "every field of an annotation".
@@ -496,9 +531,14 @@ const ANNOTATION_FIELDS: &[&str] = &[
     "user_id:references:users",
 ];
 
+/// The variant of [`generate_app`] made as apps were before they had the pagination module,
+/// which its first `gen` writes.
+const OLDER_APP: &str = "web_admin_uuid";
+
 /// `axgen new`, then a parent, the all-types resource (html), a second resource of its
 /// context (json, a chain comment → post → user), videos (html) and their annotations (a
-/// diamond, by `annotations`: `html` or `json`), each generated as a user would.
+/// diamond, by `annotations`: `html` or `json`), each generated as a user would; the
+/// [`OLDER_APP`] loses its pagination module first.
 fn generate_app(
     name: &str,
     adapter: &str,
@@ -506,6 +546,9 @@ fn generate_app(
     extra: &[&str],
 ) -> (tempfile::TempDir, PathBuf) {
     let (dir, app) = new_app_named(name, &["--database", adapter]);
+    if name == OLDER_APP {
+        remove_page_module(&app);
+    }
     let users = ["gen", "html", "Accounts", "User", "users"];
     let posts = ["gen", "html", "Blog", "Post", "posts"];
     let comments = ["gen", "json", "Blog", "Comment", "comments"];

@@ -1,20 +1,25 @@
+//! Pagination of the index pages and of the API's lists: the page a query asks for
+//! (`?page=&limit=`), and where the pages around it are.
 
 /// The rows a page has when the query does not say (`?limit=`).
-const DEFAULT_LIMIT: i64 = 20;
+pub const DEFAULT_LIMIT: i64 = 20;
 
 /// The most rows a page has, whatever the query asks.
-const MAX_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 100;
 
 /// A page of the list: `?page=` (from 1) and `?limit=`. A value that is not a positive
 /// integer is taken as the default, a limit above [`MAX_LIMIT`] as the maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Page {
-    number: i64,
-    limit: i64,
+pub struct Page {
+    /// The page, from 1.
+    pub number: i64,
+    /// The rows a page has.
+    pub limit: i64,
 }
 
 impl Page {
-    fn from_query(query: &[(String, String)]) -> Page {
+    /// The page `query` asks for.
+    pub fn from_query(query: &[(String, String)]) -> Page {
         let positive = |name: &str| {
             query
                 .iter()
@@ -29,23 +34,23 @@ impl Page {
     }
 
     /// The rows to fetch: one more than the page has, to know whether a next page exists.
-    fn fetch_limit(self) -> i64 {
+    pub fn fetch_limit(self) -> i64 {
         self.limit + 1
     }
 
     /// The rows before the page.
-    fn offset(self) -> i64 {
+    pub fn offset(self) -> i64 {
         (self.number - 1).saturating_mul(self.limit)
     }
 
     /// The number of the page before, if any.
-    fn previous(self) -> Option<i64> {
+    pub fn previous(self) -> Option<i64> {
         Some(self.number - 1).filter(|number| *number > 0)
     }
 
     /// Cuts `rows`, fetched with [`Page::fetch_limit`], to the page; the number of the next
     /// page, if there are more rows.
-    fn trim<T>(self, rows: &mut Vec<T>) -> Option<i64> {
+    pub fn trim<T>(self, rows: &mut Vec<T>) -> Option<i64> {
         let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
         if rows.len() <= limit {
             return None;
