@@ -321,7 +321,7 @@ fn generated_prose_uses_an_before_a_vowel() {
     for expected in [
         "every field of an annotation",
         "creates an annotation",
-        "/// An annotation as the API shows it",
+        "/// What params may change in an annotation.",
     ] {
         assert!(
             prose.contains(expected),
