@@ -1,7 +1,7 @@
 //! axgen: Phoenix-style generators and Ecto-style database tasks for axum + sqlx + minijinja apps.
 //!
-//! The binary is a thin wrapper around [`run`]; the modules follow DESIGN.md section 4:
-//! args → [`spec`] → `Resource` → [`plan`] → apply.
+//! The binary is a thin wrapper around [`run`]; ARCHITECTURE.md in the repository describes
+//! the modules and the one-way flow: args → [`spec`] → `Resource` → [`plan`] → apply.
 
 pub mod adapter;
 pub mod cli;

@@ -94,12 +94,7 @@ impl Plan {
         marker: impl Into<String>,
         text: impl Into<String>,
     ) {
-        self.ops.push(Op::Inject {
-            path: path.into(),
-            marker: marker.into(),
-            text: text.into(),
-            rustfmt: false,
-        });
+        self.push_inject(path.into(), marker.into(), text.into(), false);
     }
 
     /// Adds Rust items to inject before a marker line, laid out by [`Plan::format`]; the
@@ -110,11 +105,15 @@ impl Plan {
         marker: impl Into<String>,
         text: impl Into<String>,
     ) {
+        self.push_inject(path.into(), marker.into(), text.into(), true);
+    }
+
+    fn push_inject(&mut self, path: PathBuf, marker: String, text: String, rustfmt: bool) {
         self.ops.push(Op::Inject {
-            path: path.into(),
-            marker: marker.into(),
-            text: text.into(),
-            rustfmt: true,
+            path,
+            marker,
+            text,
+            rustfmt,
         });
     }
 

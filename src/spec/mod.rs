@@ -136,7 +136,8 @@ pub fn parse_schema(
     finish(context, schema, plural, fields, options)
 }
 
-/// Every field type name, in the order of DESIGN.md (`string`, `text`, ... `references`).
+/// Every field type name, in the order of the README's type table (`string`, `text`, ...
+/// `references`).
 pub fn type_names() -> Vec<&'static str> {
     types::table()
         .types
