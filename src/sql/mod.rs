@@ -88,6 +88,8 @@ pub struct Column {
     pub name: String,
     pub sql_type: String,
     pub not_null: bool,
+    /// The column's `DEFAULT`, if any.
+    pub default: Option<String>,
 }
 
 /// A CHECK constraint keeping an enum column to its values.
@@ -116,6 +118,16 @@ pub struct Index {
     pub unique: bool,
 }
 
+/// The default of `inserted_at` and `updated_at`: the current UTC time to the second, written
+/// as the app writes it, so that rows inserted by hand-written SQL (seeds) read the same.
+fn now_default(adapter: Adapter) -> &'static str {
+    match adapter {
+        Adapter::Sqlite => "(strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))",
+        Adapter::Postgres => "CURRENT_TIMESTAMP(0)",
+        Adapter::Mysql => "(UTC_TIMESTAMP())",
+    }
+}
+
 /// The table of `resource`, in its adapter's dialect.
 pub fn table(resource: &Resource) -> Table {
     let adapter = resource.adapter;
@@ -130,11 +142,13 @@ pub fn table(resource: &Resource) -> Table {
             name: field.name.clone(),
             sql_type: field.sql_type.clone(),
             not_null: !field.optional,
+            default: None,
         })
         .chain(TIMESTAMPS.iter().map(|name| Column {
             name: (*name).to_string(),
             sql_type: timestamp_type.to_string(),
             not_null: true,
+            default: Some(now_default(adapter).to_string()),
         }))
         .collect();
     Table {

@@ -366,7 +366,8 @@ fn names_next_to_reserved_ones_and_long_names_still_build() {
 
 /// `gen schema` with a long plural, two long unique fields, two long references to one parent
 /// and two long enums: every index and constraint name is distinct, so the migration runs up
-/// and down.
+/// and down. On the way, a row inserted by hand-written SQL gets its `inserted_at` from the
+/// column's default, in the form the app writes (seconds, UTC; `T` and `+00:00` on SQLite).
 fn long_names_migrate(adapter: &str, url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let app = format!("long_{adapter}");
@@ -400,11 +401,51 @@ fn long_names_migrate(adapter: &str, url: Option<&str>) {
     };
     axgen(&["db", "create"]).assert_code(0);
     let up = axgen(&["migrate"]);
+    // Hand-written SQL leaves the timestamps to their defaults, which read as the app's own.
+    std::fs::write(
+        root.join("seeds/parents.sql"),
+        format!("INSERT INTO {parents} (name) VALUES ('By hand');\n"),
+    )
+    .unwrap();
+    let seeded = axgen(&["seed", "seeds/parents.sql"]);
+    let db_url = url.map_or_else(
+        || format!("sqlite:{}", root.join(format!("{app}_dev.db")).display()),
+        str::to_owned,
+    );
+    let stamp = match adapter {
+        "postgres" => "to_char(inserted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')",
+        "mysql" => "CAST(inserted_at AS CHAR)",
+        _ => "inserted_at",
+    };
+    let stamps = crate::query_names(
+        &db_url,
+        &format!("SELECT {stamp} FROM {parents} WHERE name = 'By hand'"),
+    );
     let down = axgen(&["rollback", "--all"]);
     if url.is_some() {
         axgen(&["db", "drop", "--yes"]).assert_code(0);
     }
     up.assert_code(0);
+    seeded.assert_code(0);
+    // The shape of the text, each digit as 9.
+    let shapes: Vec<String> = stamps
+        .iter()
+        .map(|stamp| {
+            let nines = stamp
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c });
+            nines.collect()
+        })
+        .collect();
+    let expected = match adapter {
+        "sqlite" => "9999-99-99T99:99:99+99:99",
+        _ => "9999-99-99 99:99:99",
+    };
+    assert_eq!(shapes, [expected], "{adapter}: {stamps:?}");
+    assert!(
+        adapter != "sqlite" || stamps[0].ends_with("+00:00"),
+        "{stamps:?}"
+    );
     down.assert_code(0);
 }
 
