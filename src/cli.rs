@@ -126,8 +126,11 @@ Types:
   decimal                price:decimal
   boolean                published:boolean
   date, time             day:date  starts_at:time
-  naive_datetime         local_at:naive_datetime
+  naive_datetime         local_at:naive_datetime  (alias: datetime)
   utc_datetime           sent_at:utc_datetime
+  time_usec              lap:time_usec  (the _usec types keep microseconds)
+  naive_datetime_usec    seen_at:naive_datetime_usec
+  utc_datetime_usec      paid_at:utc_datetime_usec
   uuid                   token:uuid
   binary                 avatar:binary
   map                    meta:map
@@ -222,6 +225,10 @@ pub struct GenOptions {
     /// Use UUID primary keys instead of bigint.
     #[arg(long)]
     pub binary_id: bool,
+
+    /// Name of the primary key column (and struct field), if not id.
+    #[arg(long, value_name = "NAME")]
+    pub primary_key: Option<String>,
 
     /// Namespace of the web layer, e.g. Admin (routes under /admin).
     #[arg(long, value_name = "NAMESPACE")]

@@ -148,6 +148,7 @@ fn gen_request(
                 table: options.table,
                 binary_id: options.binary_id,
                 web: options.web,
+                primary_key: options.primary_key,
             },
         },
         layers: Layers {

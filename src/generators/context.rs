@@ -15,7 +15,7 @@ use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render};
 use crate::generators::schema::{self, FieldModel, Model};
 use crate::generators::{GenRequest, Generation};
 use crate::plan::{Op, Plan};
-use crate::spec::{Field, Resource};
+use crate::spec::{Field, Kind, Resource};
 use crate::templates::Templates;
 
 /// The context and test templates' model: the schema's, plus the rows tests insert for
@@ -239,7 +239,7 @@ pub fn test_model<'a>(model: &'a Model<'a>, app: &App) -> TestModel<'a> {
     let hidden = resource
         .fields
         .iter()
-        .filter(|f| f.redact && matches!(f.kind.as_str(), "string" | "text" | "uuid"))
+        .filter(|f| f.redact && matches!(f.kind, Kind::String | Kind::Text | Kind::Uuid))
         .map(|f| serde_json::Value::from(f.test.create_form.as_str()).to_string())
         .collect();
     let setup = setup_calls(&fixtures.defined, &direct);
@@ -384,22 +384,22 @@ fn unique_value(field: &Field) -> Option<(String, Option<String>)> {
     if !field.unique {
         return None;
     }
-    let value = match field.kind.as_str() {
-        "string" => format!("format!(\"{} {{n}}\")", field.test.create_form),
-        "integer" | "bigint" => format!("{} + n", field.test.create_json),
-        "float" => format!("{} + n as f64", field.test.create_json),
-        "decimal" => "format!(\"{n}.5\")".to_string(),
-        "boolean" => "n.is_multiple_of(2)".to_string(),
-        "date" => "format!(\"{}-11-24\", 2026 + n)".to_string(),
-        "time" => "format!(\"14:{:02}:{:02}\", n / 60 % 60, n % 60)".to_string(),
-        "naive_datetime" => {
+    let value = match field.kind {
+        Kind::String => format!("format!(\"{} {{n}}\")", field.test.create_form),
+        Kind::Integer | Kind::Bigint => format!("{} + n", field.test.create_json),
+        Kind::Float => format!("{} + n as f64", field.test.create_json),
+        Kind::Decimal => "format!(\"{n}.5\")".to_string(),
+        Kind::Boolean => "n.is_multiple_of(2)".to_string(),
+        Kind::Date => "format!(\"{}-11-24\", 2026 + n)".to_string(),
+        Kind::Time => "format!(\"14:{:02}:{:02}\", n / 60 % 60, n % 60)".to_string(),
+        Kind::NaiveDatetime => {
             "format!(\"2026-11-24T14:{:02}:{:02}\", n / 60 % 60, n % 60)".to_string()
         }
-        "utc_datetime" => {
+        Kind::UtcDatetime => {
             "format!(\"2026-11-24T14:{:02}:{:02}Z\", n / 60 % 60, n % 60)".to_string()
         }
-        "uuid" => "format!(\"7488a646-e31f-11e4-aace-{n:012x}\")".to_string(),
-        "enum" if field.enum_values.len() > 1 => {
+        Kind::Uuid => "format!(\"7488a646-e31f-11e4-aace-{n:012x}\")".to_string(),
+        Kind::Enum if field.enum_values.len() > 1 => {
             let values: Vec<String> = field.enum_values.iter().map(|v| format!("{v:?}")).collect();
             let pick = format!("[{}][n % {}]", values.join(", "), values.len());
             return Some((field.ident.clone(), Some(pick)));

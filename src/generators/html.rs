@@ -12,7 +12,7 @@ use crate::error::UsageError;
 use crate::generators::render::{render, rust_string};
 use crate::generators::schema::FieldModel;
 use crate::plan::Plan;
-use crate::spec::{Field, Resource};
+use crate::spec::{Field, Input, Kind, Resource};
 use crate::sql::{self, Codec};
 use crate::templates::Templates;
 
@@ -66,6 +66,8 @@ pub struct ReferenceOptions {
     pub name: String,
     /// The referenced table: `users`.
     pub table: String,
+    /// Its primary key: `id`.
+    pub column: String,
     /// The function and template variable holding the ids: `user_id_options`.
     pub options: String,
     /// The Rust type an id is read as: `i64`, `uuid::Uuid`, or `String` where the driver
@@ -85,6 +87,7 @@ impl ReferenceOptions {
         Some(ReferenceOptions {
             name: field.name.clone(),
             table: reference.table.clone(),
+            column: reference.column.clone(),
             options: [field.name.as_str(), "options"].join("_"),
             option_type,
             param: sql::limit_placeholder(adapter, 1),
@@ -109,7 +112,7 @@ pub fn invalid_input(field: &FieldModel, form_key: &str) -> Option<InvalidInput>
         (String::new(), "can&#x27;t be blank")
     } else {
         let text: String = serde_json::from_str(field.invalid_json).ok()?;
-        if field.field.kind == "array" {
+        if field.field.kind == Kind::Array {
             return None;
         }
         (text, "is invalid")
@@ -128,13 +131,13 @@ pub fn next_steps(resource: &Resource, controller_file: &str) -> Vec<String> {
     for field in resource
         .fields
         .iter()
-        .filter(|f| !f.optional && f.input == "none")
+        .filter(|f| !f.optional && f.input == Input::None)
     {
         steps.extend([
             String::new(),
             [
                 "The ",
-                &field.kind,
+                &field.type_name,
                 " field ",
                 &field.name,
                 " has no form input, so the form of ",

@@ -71,9 +71,10 @@ pub fn run(
     if generator == Generator::Web(WebKind::Html) {
         html::check_app(&project.root)?;
     }
-    let resource = spec.resolve(project.adapter());
+    let mut resource = spec.resolve(project.adapter());
     let templates = Templates::new(Some(&project.root));
     let app = App::read(&project.root, &project.config.app.name, &resource)?;
+    app.point_references(&mut resource);
     let generation = Generation {
         resource: &resource,
         app: &app,

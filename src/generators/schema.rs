@@ -16,7 +16,7 @@ use crate::generators::migration::{self, MIGRATIONS_DIR};
 use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render};
 use crate::generators::{GenRequest, Generation};
 use crate::plan::Plan;
-use crate::spec::{self, Field, Resource};
+use crate::spec::{self, Field, Kind, Resource};
 use crate::sql::{self, Codec, Driver, Queries, Table};
 use crate::templates::Templates;
 
@@ -78,8 +78,8 @@ impl<'a> Model<'a> {
             .map(|field| FieldModel {
                 field,
                 codec: sql::codec(adapter, field),
-                copy: is_copy(&field.kind),
-                invalid_json: invalid_json(&field.kind),
+                copy: is_copy(field.kind),
+                invalid_json: invalid_json(field.kind),
             })
             .collect();
         let id_codec = sql::id_codec(adapter, resource.binary_id);
@@ -112,23 +112,26 @@ impl<'a> Model<'a> {
 }
 
 /// Whether the Rust type of a field of `kind` is `Copy`.
-fn is_copy(kind: &str) -> bool {
-    !matches!(kind, "string" | "text" | "binary" | "map" | "array")
+fn is_copy(kind: Kind) -> bool {
+    !matches!(
+        kind,
+        Kind::String | Kind::Text | Kind::Binary | Kind::Map | Kind::Array
+    )
 }
 
 /// A JSON value the field's cast refuses: "is invalid" in every dialect.
-fn invalid_json(kind: &str) -> &'static str {
+fn invalid_json(kind: Kind) -> &'static str {
     match kind {
-        "string" | "text" | "binary" | "array" => "42",
-        "integer" | "bigint" | "float" | "decimal" => r#""not a number""#,
-        "boolean" => r#""not a boolean""#,
-        "date" => r#""not a date""#,
-        "time" => r#""not a time""#,
-        "naive_datetime" | "utc_datetime" => r#""not a datetime""#,
-        "uuid" => r#""not a uuid""#,
-        "map" => r#""not a map""#,
-        "enum" => r#""not a value""#,
-        _ => r#""not an id""#,
+        Kind::String | Kind::Text | Kind::Binary | Kind::Array => "42",
+        Kind::Integer | Kind::Bigint | Kind::Float | Kind::Decimal => r#""not a number""#,
+        Kind::Boolean => r#""not a boolean""#,
+        Kind::Date => r#""not a date""#,
+        Kind::Time => r#""not a time""#,
+        Kind::NaiveDatetime | Kind::UtcDatetime => r#""not a datetime""#,
+        Kind::Uuid => r#""not a uuid""#,
+        Kind::Map => r#""not a map""#,
+        Kind::Enum => r#""not a value""#,
+        Kind::References => r#""not an id""#,
     }
 }
 

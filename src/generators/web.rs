@@ -22,7 +22,7 @@ use crate::generators::render::{
 };
 use crate::generators::schema::{FieldModel, Model};
 use crate::plan::Plan;
-use crate::spec::Resource;
+use crate::spec::{Input, Kind, Resource};
 use crate::templates::Templates;
 
 /// Which web layer a generator plans.
@@ -305,7 +305,7 @@ impl<'a> TestModel<'a> {
             .map(|t| {
                 let f = t.field.field;
                 let form_key = [resource.singular.as_str(), "[", &f.name, "]"].concat();
-                let has_input = f.input != "none";
+                let has_input = f.input != Input::None;
                 match &f.references {
                     Some(_) => TestField {
                         field: t.field,
@@ -326,29 +326,29 @@ impl<'a> TestModel<'a> {
                         create_form: has_input.then(|| rust_string(&f.test.create_form)),
                         update_form: has_input.then(|| rust_string(&f.test.update_form)),
                         form_key,
-                        decimal: f.kind == "decimal",
+                        decimal: f.kind == Kind::Decimal,
                     },
                 }
             })
             .collect();
         let invalid_form = fields
             .iter()
-            .filter(|t| t.field.field.input != "none")
+            .filter(|t| t.field.field.input != Input::None)
             .filter_map(|t| html::invalid_input(t.field, &t.form_key))
             .collect();
         let creatable = resource
             .fields
             .iter()
-            .all(|f| f.optional || f.input != "none");
+            .all(|f| f.optional || f.input != Input::None);
         let text_field = model
             .fields
             .iter()
-            .find(|f| !f.field.redact && matches!(f.field.kind.as_str(), "string" | "text"));
+            .find(|f| !f.field.redact && matches!(f.field.kind, Kind::String | Kind::Text));
         let number_field = model.fields.iter().find(|f| {
             f.field.references.is_none()
                 && matches!(
-                    f.field.kind.as_str(),
-                    "integer" | "bigint" | "float" | "decimal"
+                    f.field.kind,
+                    Kind::Integer | Kind::Bigint | Kind::Float | Kind::Decimal
                 )
         });
         TestModel {

@@ -78,7 +78,7 @@ pub use resolve::{
     ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Reference, Resource, SchemaName,
     WebNamespace,
 };
-pub use types::TestValues;
+pub use types::{Input, Kind, TestValues};
 
 /// A validated spec, before it is resolved for a database: names as given, fields parsed.
 #[derive(Debug, Clone)]
@@ -95,9 +95,14 @@ pub struct Spec {
     pub binary_id: bool,
     /// `--web`, if given: `Admin`.
     pub web: Option<String>,
+    /// `--primary-key`, if given: `post_id`.
+    pub primary_key: Option<String>,
     /// The fields, in the order given.
     pub fields: Vec<FieldSpec>,
 }
+
+/// The primary key column without `--primary-key`.
+pub const DEFAULT_PRIMARY_KEY: &str = "id";
 
 /// Parses the arguments of `gen html|json|context`: a context, a schema, a plural and at
 /// least one field.
@@ -168,6 +173,9 @@ fn finish(
         names::web(web)?;
     }
     let fields = field::parse_fields(fields, &singular)?;
+    if let Some(key) = options.primary_key.as_deref() {
+        names::primary_key(key, &fields)?;
+    }
     for field in &fields {
         match field.arg {
             TypeArg::Values(_) => names::enum_type(&schema, &field.name)?,
@@ -184,5 +192,6 @@ fn finish(
         table: table.map(str::to_string),
         binary_id: options.binary_id,
         web: options.web.clone(),
+        primary_key: options.primary_key.clone(),
     })
 }

@@ -1,9 +1,10 @@
-//! The names of a spec other than fields: context, schema, plural, `--table` and `--web`.
+//! The names of a spec other than fields: context, schema, plural, `--table`, `--primary-key`
+//! and `--web`.
 
 use crate::error::UsageError;
 use crate::naming;
 
-use super::field::MAX_NAME_LEN;
+use super::field::{FieldSpec, MAX_NAME_LEN};
 use super::reserved;
 
 fn refuse<T>(message: String) -> Result<T, UsageError> {
@@ -109,9 +110,12 @@ pub fn plural(
             naming::camel(&singular_of_raw)
         ));
     }
-    if raw == singular {
+    // A word whose plural is itself (series, sheep) is fine: its lists are named
+    // `series_collection`, as Phoenix names them. Any other singular wants its plural.
+    let plural_of_raw = naming::plural_of(raw);
+    if raw == singular && plural_of_raw != raw {
         return refuse(format!(
-            "The plural \"{raw}\" is the same as the singular; choose a plural that differs from {singular}"
+            "The plural \"{raw}\" is the same as the singular; write the plural, such as {plural_of_raw}"
         ));
     }
     not_too_long("plural", raw)?;
@@ -174,6 +178,33 @@ fn not_too_long(what: &str, raw: &str) -> Result<(), UsageError> {
         ));
     }
     Ok(())
+}
+
+/// The primary key column given with `--primary-key`: snake_case, neither a keyword of Rust
+/// or SQL (it is a struct field and a column, never quoted) nor a timestamp or a field.
+pub fn primary_key(raw: &str, fields: &[FieldSpec]) -> Result<(), UsageError> {
+    if !naming::is_snake_case(raw) {
+        let such_as = naming::suggest_snake(raw, "post_id");
+        return refuse(format!(
+            "Expected the primary key, \"{raw}\", given with --primary-key, to be snake_case such as {such_as}"
+        ));
+    }
+    if naming::is_rust_keyword(raw) || naming::is_sql_reserved(raw) {
+        return refuse(format!(
+            "The primary key \"{raw}\" is a reserved word of Rust or SQL; choose another name such as {raw}_id"
+        ));
+    }
+    if ["inserted_at", "updated_at"].contains(&raw) {
+        return refuse(format!(
+            "The primary key \"{raw}\" is a timestamp every table has; choose another name"
+        ));
+    }
+    if fields.iter().any(|field| field.name == raw) {
+        return refuse(format!(
+            "The primary key \"{raw}\" is also given as a field; remove the field or choose another --primary-key"
+        ));
+    }
+    not_too_long("primary key", raw)
 }
 
 /// The web namespace given with `--web`: one CamelCase segment such as `Admin`.

@@ -4,7 +4,7 @@
 
 use crate::error::UsageError;
 
-use super::{Field, Resource, Spec, parse_resource, parse_schema};
+use super::{DEFAULT_PRIMARY_KEY, Field, Resource, Spec, parse_resource, parse_schema};
 
 /// The options of the spec language beside its words: `--table`, `--binary-id`, `--web`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,6 +15,8 @@ pub struct SpecOptions {
     pub binary_id: bool,
     /// The namespace of the web layer: `Admin`.
     pub web: Option<String>,
+    /// The primary key column, if not `id`: `--primary-key post_id`.
+    pub primary_key: Option<String>,
 }
 
 /// The words of a resource generator's command, not yet validated.
@@ -75,6 +77,7 @@ impl Request {
             match name {
                 "table" => options.table = Some(value()?),
                 "web" => options.web = Some(value()?),
+                "primary-key" => options.primary_key = Some(value()?),
                 "binary-id" if inline.is_none() => options.binary_id = true,
                 "no-context" | "no-schema" | "no-migration" | "dry-run" | "force"
                     if inline.is_none() => {}
@@ -116,14 +119,17 @@ pub fn recorded(generator: &str, resource: &Resource) -> String {
     if resource.binary_id {
         words.push("--binary-id".to_string());
     }
+    if resource.primary_key != DEFAULT_PRIMARY_KEY {
+        words.extend(["--primary-key".to_string(), resource.primary_key.clone()]);
+    }
     words.join(" ")
 }
 
 /// `name:type[:arg...][:modifier...]` of a resolved field.
 fn field_spec(field: &Field) -> String {
-    let mut parts = vec![field.name.clone(), field.kind.clone()];
+    let mut parts = vec![field.name.clone(), field.type_name.clone()];
     if let Some(element) = &field.array_of {
-        parts.push(element.kind.clone());
+        parts.push(element.type_name.clone());
     }
     parts.extend(field.enum_values.iter().cloned());
     if let Some(reference) = &field.references {
@@ -187,14 +193,21 @@ mod tests {
 
     #[test]
     fn recorded_schema_commands_and_options_read_back() {
-        let read = Request::from_recorded("gen schema Blog.Post posts title --binary-id --table=x")
-            .unwrap();
+        let command =
+            "gen schema Blog.Post posts title --binary-id --table=x --primary-key post_id";
+        let read = Request::from_recorded(command).unwrap();
         let mut expected = request(None, "Blog.Post", &["title"]);
         expected.options.binary_id = true;
         expected.options.table = Some("x".to_string());
+        expected.options.primary_key = Some("post_id".to_string());
         assert_eq!(read, expected);
         let resource = read.parse().unwrap().resolve(Adapter::Mysql);
         assert_eq!((resource.table.as_str(), resource.binary_id), ("x", true));
+        assert_eq!(resource.primary_key, "post_id");
+        assert_eq!(
+            recorded("schema", &resource),
+            "gen schema Blog.Post posts title:string --table x --binary-id --primary-key post_id"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::naming;
 
 use super::Spec;
 use super::field::{FieldSpec, TypeArg};
-use super::types::{self, IdInfo, TestValues};
+use super::types::{self, IdInfo, Input, Kind, TestValues};
 
 /// Everything a generator needs to know about one resource, for one database.
 #[derive(Debug, Clone, Serialize)]
@@ -23,6 +23,9 @@ pub struct Resource {
     pub singular: String,
     /// The plural as given: `posts`.
     pub plural: String,
+    /// The variable holding a list of rows: the plural, or `series_collection` when the
+    /// plural is the singular (Phoenix's rule).
+    pub collection: String,
     /// The table: `--table`, else the plural.
     pub table: String,
     /// `Post`, `Blog post`.
@@ -40,6 +43,8 @@ pub struct Resource {
     pub web: Option<WebNamespace>,
     /// Whether ids are UUIDs (`--binary-id`).
     pub binary_id: bool,
+    /// The primary key column and struct field: `id`, or the name given with `--primary-key`.
+    pub primary_key: String,
     /// The id's Rust type: `i64` or `uuid::Uuid`.
     pub id_rust_type: String,
     /// The id's column type for `adapter` (`INTEGER`, `BIGINT`, `UUID`, `CHAR(36)`...).
@@ -169,8 +174,10 @@ pub struct Field {
     pub ident: String,
     /// The human label: `Published at`.
     pub label: String,
-    /// The type word: `string`, `array`, `enum`, `references`...
-    pub kind: String,
+    /// The type word as recorded: `string`, `utc_datetime_usec`, `array`, `references`...
+    pub type_name: String,
+    /// What the type is: `utc_datetime` for `utc_datetime` and `utc_datetime_usec` alike.
+    pub kind: Kind,
     /// The Rust type without `Option`: `String`, `Vec<i32>`, `PostStatus`.
     pub base_rust_type: String,
     /// The Rust type of the struct field: `Option<...>` when optional.
@@ -179,7 +186,7 @@ pub struct Field {
     pub sql_type: String,
     /// The form input: text, textarea, number, checkbox, date, time, datetime-local, select,
     /// or none (not in forms).
-    pub input: String,
+    pub input: Input,
     /// The input's `step` attribute (`any`), if any.
     pub step: Option<String>,
     /// Nullable and not required.
@@ -215,7 +222,9 @@ pub struct EnumVariant {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArrayOf {
     /// The type word: `string`.
-    pub kind: String,
+    pub type_name: String,
+    /// What the type is.
+    pub kind: Kind,
     /// Its Rust type: `String`.
     pub rust_type: String,
     /// Its column type for the adapter: `VARCHAR(255)`.
@@ -258,6 +267,11 @@ impl Spec {
             human_singular: naming::human(&singular),
             a_human_singular: naming::with_article(&naming::human(&singular).to_lowercase()),
             human_plural: naming::human(&self.plural),
+            collection: if self.plural == singular {
+                format!("{singular}_collection")
+            } else {
+                self.plural.clone()
+            },
             singular,
             plural: self.plural.clone(),
             table: self.table.clone().unwrap_or_else(|| self.plural.clone()),
@@ -265,6 +279,10 @@ impl Spec {
             api_path: format!("/api{web_path}/{}", self.plural),
             web,
             binary_id: self.binary_id,
+            primary_key: self
+                .primary_key
+                .clone()
+                .unwrap_or_else(|| super::DEFAULT_PRIMARY_KEY.to_string()),
             id_rust_type: id.rust.clone(),
             id_sql_type: id.sql.get(adapter).to_string(),
             crates: crates(&self.fields, id),
@@ -357,7 +375,8 @@ impl FieldScope<'_> {
             name: spec.name.clone(),
             ident: naming::rust_ident(&spec.name),
             label: naming::human(&spec.name),
-            kind: ty.name.clone(),
+            type_name: ty.name.clone(),
+            kind: ty.kind,
             rust_type: if modifiers.optional {
                 format!("Option<{base_rust_type}>")
             } else {
@@ -365,7 +384,7 @@ impl FieldScope<'_> {
             },
             base_rust_type,
             sql_type: types::fill(ty.sql.get(self.adapter), &sql_vars),
-            input: ty.input.clone(),
+            input: ty.input,
             step: ty.step.clone(),
             optional: modifiers.optional,
             unique: modifiers.unique,
@@ -383,7 +402,8 @@ impl FieldScope<'_> {
     fn array_of(&self, spec: &FieldSpec) -> Option<ArrayOf> {
         match &spec.arg {
             TypeArg::Element(e) => Some(ArrayOf {
-                kind: e.name.clone(),
+                type_name: e.name.clone(),
+                kind: e.kind,
                 rust_type: e.rust.clone(),
                 sql_type: e.sql.get(self.adapter).to_string(),
             }),

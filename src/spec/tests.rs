@@ -74,9 +74,9 @@ fn resolves_a_simple_resource() {
     );
     assert!(r.web.is_none());
     assert_eq!(r.crates, Crates::default());
-    assert_eq!(r.fields[0].kind, "string");
+    assert_eq!(r.fields[0].kind, Kind::String);
     assert_eq!(r.fields[0].sql_type, "TEXT");
-    assert_eq!(r.fields[1].input, "textarea");
+    assert_eq!(r.fields[1].input, Input::Textarea);
 }
 
 #[test]
@@ -115,6 +115,7 @@ fn resolves_options() {
         table: Some("blog_entries".into()),
         binary_id: true,
         web: Some("Admin".into()),
+        primary_key: Some("entry_id".into()),
     };
     let fields = strings(&["title", "author_id:references:users"]);
     let Ok(spec) = parse_resource("Blog", "Post", "posts", &fields, &options) else {
@@ -122,7 +123,10 @@ fn resolves_options() {
     };
     let r = spec.resolve(Adapter::Mysql);
     assert_eq!(r.table, "blog_entries");
-    assert_eq!(r.plural, "posts");
+    assert_eq!(
+        (r.plural.as_str(), r.collection.as_str()),
+        ("posts", "posts")
+    );
     assert_eq!(
         (r.route_path.as_str(), r.api_path.as_str()),
         ("/admin/posts", "/api/admin/posts")
@@ -137,6 +141,7 @@ fn resolves_options() {
         (r.id_rust_type.as_str(), r.id_sql_type.as_str()),
         ("uuid::Uuid", "CHAR(36)")
     );
+    assert_eq!(r.primary_key, "entry_id");
     assert!(r.crates.uuid);
     let author = &r.fields[1];
     assert_eq!(author.rust_type, "uuid::Uuid");
@@ -215,9 +220,9 @@ fn parses_every_type_for_every_adapter() {
 
 #[test]
 fn type_defaults_to_string_even_before_modifiers() {
-    assert_eq!(field("title", Adapter::Sqlite).kind, "string");
+    assert_eq!(field("title", Adapter::Sqlite).kind, Kind::String);
     let f = field("title:unique", Adapter::Sqlite);
-    assert_eq!((f.kind.as_str(), f.unique), ("string", true));
+    assert_eq!((f.kind, f.unique), (Kind::String, true));
 }
 
 #[test]
@@ -245,7 +250,7 @@ fn resolves_enums() {
     assert_eq!(f.enum_values, ["draft", "in_review", "published"]);
     let variants: Vec<&str> = f.enum_variants.iter().map(|v| v.variant.as_str()).collect();
     assert_eq!(variants, ["Draft", "InReview", "Published"]);
-    assert_eq!(f.input, "select");
+    assert_eq!(f.input, Input::Select);
     assert_eq!(
         (f.test.create_form.as_str(), f.test.update_form.as_str()),
         ("draft", "in_review")
@@ -261,8 +266,8 @@ fn resolves_arrays() {
     let array = f
         .array_of
         .as_ref()
-        .map(|a| (a.kind.as_str(), a.rust_type.as_str(), a.sql_type.as_str()));
-    assert_eq!(array, Some(("string", "String", "VARCHAR(255)")));
+        .map(|a| (a.kind, a.rust_type.as_str(), a.sql_type.as_str()));
+    assert_eq!(array, Some((Kind::String, "String", "VARCHAR(255)")));
     assert_eq!(f.test.create_form, "some tags");
     assert_eq!(f.test.create_json, "[\"some tags\"]");
     let r = resolve(&["days:array:date"], Adapter::Sqlite);
@@ -285,12 +290,23 @@ fn sets_crates_and_inputs_from_the_table() {
         }
     );
     let f = field("price:decimal", Adapter::Sqlite);
+    assert_eq!((f.input, f.step.as_deref()), (Input::Number, Some("any")));
+    assert_eq!(field("data:binary", Adapter::Sqlite).input, Input::None);
+    assert_eq!(field("ok:boolean", Adapter::Sqlite).input, Input::Checkbox);
+    let at = field("at:utc_datetime_usec", Adapter::Mysql);
     assert_eq!(
-        (f.input.as_str(), f.step.as_deref()),
-        ("number", Some("any"))
+        (at.kind, at.type_name.as_str(), at.sql_type.as_str()),
+        (Kind::UtcDatetime, "utc_datetime_usec", "DATETIME(6)")
     );
-    assert_eq!(field("data:binary", Adapter::Sqlite).input, "none");
-    assert_eq!(field("ok:boolean", Adapter::Sqlite).input, "checkbox");
+    assert_eq!(
+        (at.input, at.step.as_deref()),
+        (Input::DatetimeLocal, Some("any"))
+    );
+    let seen = field("seen:datetime", Adapter::Mysql);
+    assert_eq!(
+        (seen.type_name.as_str(), seen.sql_type.as_str()),
+        ("naive_datetime", "DATETIME")
+    );
     assert_eq!(
         field("title", Adapter::Sqlite).test.create_json,
         "\"some title\""
@@ -343,8 +359,8 @@ fn refuses_bad_names() {
             "Expected the plural, \"Posts\", to be all lowercase snake_case such as posts",
         ),
         (
-            parse_resource("Blog", "Sheep", "sheep", &one, &opts),
-            "The plural \"sheep\" is the same as the singular",
+            parse_resource("Blog", "Post", "post", &one, &opts),
+            "The plural \"post\" is the same as the singular; write the plural, such as posts",
         ),
         (
             parse_resource("Type", "Post", "posts", &one, &opts),
@@ -687,4 +703,18 @@ fn the_context_functions_are_named_once() {
             "insert_post"
         ]
     );
+}
+
+#[test]
+fn a_plural_that_is_its_singular_names_its_lists_as_phoenix_does() {
+    let fields = strings(&["value:integer"]);
+    let options = SpecOptions::default();
+    let r = parse_resource("Tracker", "Series", "series", &fields, &options)
+        .unwrap()
+        .resolve(Adapter::Sqlite);
+    assert_eq!(
+        (r.collection.as_str(), r.functions.list.as_str()),
+        ("series_collection", "list_series")
+    );
+    assert_eq!(r.primary_key, "id");
 }

@@ -43,15 +43,58 @@ pub enum Arg {
     Table,
 }
 
+/// What a field type is, whatever word names it: `utc_datetime_usec` is a `UtcDatetime` kept
+/// to the microsecond. Serialized as the type word (`naive_datetime`), which templates compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    String,
+    Text,
+    Integer,
+    Bigint,
+    Float,
+    Decimal,
+    Boolean,
+    Date,
+    Time,
+    NaiveDatetime,
+    UtcDatetime,
+    Uuid,
+    Binary,
+    Map,
+    Array,
+    Enum,
+    References,
+}
+
+/// The HTML form input of a field type (its `type` attribute), or `None` for a type that
+/// no form edits (binary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Input {
+    Text,
+    Textarea,
+    Number,
+    Checkbox,
+    Date,
+    Time,
+    DatetimeLocal,
+    Select,
+    None,
+}
+
 /// One field type.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TypeInfo {
     pub name: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub aliases: Vec<String>,
     pub rust: String,
     #[serde(flatten)]
     pub sql: SqlTypes,
-    pub input: String,
+    pub input: Input,
     #[serde(default)]
     pub step: Option<String>,
     pub arg: Arg,
@@ -143,19 +186,6 @@ pub enum Slot {
     UpdateJson,
 }
 
-/// The input kinds a type may use.
-pub const INPUT_KINDS: &[&str] = &[
-    "text",
-    "textarea",
-    "number",
-    "checkbox",
-    "date",
-    "time",
-    "datetime-local",
-    "select",
-    "none",
-];
-
 /// The crates a type may need.
 pub const CRATES: &[&str] = &["chrono", "uuid", "rust_decimal", "serde_json"];
 
@@ -164,9 +194,12 @@ pub fn table() -> &'static TypeTable {
     &TABLE
 }
 
-/// The type named `name`, if any.
+/// The type named `name` (or one of its aliases), if any.
 pub fn lookup(name: &str) -> Option<&'static TypeInfo> {
-    TABLE.types.iter().find(|t| t.name == name)
+    TABLE
+        .types
+        .iter()
+        .find(|t| t.name == name || t.aliases.iter().any(|alias| alias == name))
 }
 
 /// The primary key type: uuid with `--binary-id`, bigint otherwise.
@@ -221,6 +254,9 @@ mod tests {
         "time",
         "naive_datetime",
         "utc_datetime",
+        "time_usec",
+        "naive_datetime_usec",
+        "utc_datetime_usec",
         "uuid",
         "binary",
         "map",
@@ -235,6 +271,27 @@ mod tests {
         assert_eq!(names, DESIGN_TYPES);
     }
 
+    /// A type word other than its kind's is the `_usec` variant of the kind's own type: the
+    /// same Rust type and input, another column.
+    #[test]
+    fn every_type_is_its_kind_or_the_usec_variant_of_it() {
+        for t in &table().types {
+            let kind_word = serde_json::to_value(t.kind).unwrap();
+            match t.name.strip_suffix("_usec") {
+                None => assert_eq!(kind_word, t.name.as_str()),
+                Some(base) => {
+                    let base = lookup(base).unwrap();
+                    assert_eq!(kind_word, base.name.as_str());
+                    assert_eq!((&t.rust, t.input), (&base.rust, base.input));
+                }
+            }
+        }
+        assert_eq!(
+            lookup("datetime").map(|t| t.name.as_str()),
+            Some("naive_datetime")
+        );
+    }
+
     #[test]
     fn every_entry_is_complete() {
         for t in &table().types {
@@ -242,7 +299,6 @@ mod tests {
             for adapter in Adapter::ALL {
                 assert!(!t.sql.get(adapter).is_empty(), "{}: {adapter}", t.name);
             }
-            assert!(INPUT_KINDS.contains(&t.input.as_str()), "{}: input", t.name);
             assert!(t.step.iter().all(|s| s == "any"), "{}: step", t.name);
             assert!(
                 t.crates.iter().all(|c| CRATES.contains(&c.as_str())),
@@ -313,7 +369,7 @@ mod tests {
                 let parsed: Result<serde_json::Value, _> = serde_json::from_str(json);
                 assert!(parsed.is_ok(), "{}: {json} is not JSON", t.name);
             }
-            let form_expected = t.input != "none";
+            let form_expected = t.input != Input::None;
             assert_eq!(!filled.create_form.is_empty(), form_expected, "{}", t.name);
             if t.arg == Arg::None {
                 assert_ne!(filled.create_json, filled.update_json, "{}", t.name);

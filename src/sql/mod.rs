@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::adapter::Adapter;
 use crate::spec::types;
-use crate::spec::{Field, Resource};
+use crate::spec::{Field, Kind, Resource};
 
 /// The longest identifier PostgreSQL keeps (MySQL allows 64).
 const MAX_IDENTIFIER: usize = 63;
@@ -31,12 +31,12 @@ pub enum Codec {
 
 /// How a field's value crosses the driver of `adapter`.
 pub fn codec(adapter: Adapter, field: &Field) -> Codec {
-    match field.kind.as_str() {
-        "enum" => Codec::Text,
-        "array" if adapter != Adapter::Postgres => Codec::Json,
-        "decimal" if adapter == Adapter::Sqlite => Codec::Text,
-        "uuid" => uuid_codec(adapter),
-        "references" => id_codec(adapter, field.references.as_ref().is_some_and(is_uuid)),
+    match field.kind {
+        Kind::Enum => Codec::Text,
+        Kind::Array if adapter != Adapter::Postgres => Codec::Json,
+        Kind::Decimal if adapter == Adapter::Sqlite => Codec::Text,
+        Kind::Uuid => uuid_codec(adapter),
+        Kind::References => id_codec(adapter, field.references.as_ref().is_some_and(is_uuid)),
         _ => Codec::Native,
     }
 }
@@ -73,16 +73,17 @@ pub struct Table {
     pub indexes: Vec<Index>,
 }
 
-/// The primary key column: `id`.
+/// The primary key column: `id`, or the one `--primary-key` names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IdColumn {
+    pub name: String,
     pub sql_type: String,
     /// What numbers new rows (`AUTOINCREMENT`, `AUTO_INCREMENT`...); `None` for UUIDs,
     /// which the app generates.
     pub autoincrement: Option<&'static str>,
 }
 
-/// A column other than `id`.
+/// A column other than the primary key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {
     pub name: String,
@@ -154,6 +155,7 @@ pub fn table(resource: &Resource) -> Table {
     Table {
         name: resource.table.clone(),
         id: IdColumn {
+            name: resource.primary_key.clone(),
             sql_type: resource.id_sql_type.clone(),
             autoincrement: (!resource.binary_id).then(|| autoincrement(adapter)),
         },
@@ -308,7 +310,7 @@ pub enum InsertId {
     LastInsertId,
 }
 
-/// `UPDATE t SET assignments WHERE id = id_placeholder`.
+/// `UPDATE t SET assignments WHERE primary_key = id_placeholder`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Update {
     /// Every field and `updated_at`, each `column = placeholder`.
@@ -355,12 +357,12 @@ pub fn queries(resource: &Resource) -> Queries {
     let table = &resource.table;
     let fields = resource.fields.iter().map(|f| f.name.clone());
     let timestamps = TIMESTAMPS.map(str::to_string);
-    let columns = std::iter::once("id".to_string())
+    let columns = std::iter::once(resource.primary_key.clone())
         .chain(fields.clone())
         .chain(timestamps.iter().cloned());
     let insert_columns: Vec<String> = resource
         .binary_id
-        .then(|| "id".to_string())
+        .then(|| resource.primary_key.clone())
         .into_iter()
         .chain(fields.clone())
         .chain(timestamps.iter().cloned())

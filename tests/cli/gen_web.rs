@@ -30,6 +30,10 @@ const COMMENT_FIELDS: &[&str] = &[
     "body:text",
     "likes:integer",
     "note:text:redact:optional",
+    "posted_at:utc_datetime_usec",
+    "edited_at:naive_datetime_usec:optional",
+    "lap:time_usec",
+    "seen_at:datetime:optional",
 ];
 
 /// The fixed clock of the snapshots.
@@ -100,8 +104,9 @@ fn all_types_plan(kind: WebKind, adapter: Adapter, options: &SpecOptions) -> Str
     };
     let parent = context::plan(&generation(&users, &users_app, at(0)), "html");
     apply(dir.path(), &parent.unwrap());
-    let posts = resource("Blog", "Post", "posts", ALL_FIELDS, adapter, options);
+    let mut posts = resource("Blog", "Post", "posts", ALL_FIELDS, adapter, options);
     let posts_app = app(dir.path(), &posts);
+    posts_app.point_references(&mut posts);
     let generator = Generator::Web(kind);
     let plan = generators::plan(generator, &generation(&posts, &posts_app, at(1)));
     rendered(&plan.unwrap())
@@ -128,6 +133,21 @@ fn web_namespaces_and_binary_ids_are_pinned() {
     for kind in [WebKind::Html, WebKind::Json] {
         let name = format!("gen_{}_admin_binary_id_postgres", kind.name());
         let plan = all_types_plan(kind, Adapter::Postgres, &options);
+        snapshot_settings().bind(|| insta::assert_snapshot!(name, plan));
+    }
+}
+
+/// `--primary-key uid` on the users and the all-types posts: the key column, the struct
+/// field, every query and page, and the reference to the users' `uid`.
+#[test]
+fn primary_keys_are_pinned() {
+    let options = SpecOptions {
+        primary_key: Some("uid".to_string()),
+        ..SpecOptions::default()
+    };
+    for kind in [WebKind::Html, WebKind::Json] {
+        let name = format!("gen_{}_primary_key_mysql", kind.name());
+        let plan = all_types_plan(kind, Adapter::Mysql, &options);
         snapshot_settings().bind(|| insta::assert_snapshot!(name, plan));
     }
 }
@@ -502,6 +522,37 @@ fn no_context_adds_a_web_layer_to_an_existing_context() {
     assert!(app.join("src/web/api/post_controller.rs").is_file());
 }
 
+/// A schema whose plural is its singular (`gen html Tracker Series series`) is generated as
+/// Phoenix does: the list function is `list_series`, and a list of rows `series_collection`
+/// (the generated app builds and passes its tests in [`generated_web_apps_build_test_and_lint_clean`]).
+#[test]
+fn a_plural_equal_to_its_singular_names_its_lists_series_collection() {
+    let (_dir, app) = new_app_named("tracker", &[]);
+    axgen(&app, SERIES, 0);
+    let context = fs::read_to_string(app.join("src/tracker.rs")).unwrap();
+    assert!(context.contains("pub async fn list_series("), "{context}");
+    let controller = fs::read_to_string(app.join("src/web/series_controller.rs")).unwrap();
+    assert!(
+        controller.contains("let mut series_collection ="),
+        "{controller}"
+    );
+    let index = fs::read_to_string(app.join("templates/series/index.html")).unwrap();
+    assert!(
+        index.contains("{% for series in series_collection %}"),
+        "{index}"
+    );
+}
+
+/// `gen html` of a schema whose plural is its singular.
+const SERIES: &[&str] = &[
+    "gen",
+    "html",
+    "Tracker",
+    "Series",
+    "series",
+    "value:integer",
+];
+
 /// The seed document's videos, with a unique field of every type that takes `unique`: the
 /// fixture of a video draws new values for them per call.
 const VIDEO_FIELDS: &[&str] = &[
@@ -517,6 +568,7 @@ const VIDEO_FIELDS: &[&str] = &[
     "released_on:date:unique",
     "starts_at:time:unique",
     "recorded_at:naive_datetime:unique",
+    "clip_at:naive_datetime_usec",
     "sent_at:utc_datetime:unique",
     "code:uuid:unique",
     "kind:enum:clip:movie:unique",
@@ -569,7 +621,8 @@ fn generate_app(
 
 /// The apps `gen html` and `gen json` extend format, lint and pass their own tests (every
 /// route, through the router) on every database; on SQLite the migrations also apply with
-/// `axgen db setup`. The annotations' diamond is JSON on each database (as in issue 10), and
+/// `axgen db setup`. On PostgreSQL every table's primary key is `uid` (`--primary-key`), and
+/// references point at it. The annotations' diamond is JSON on each database (as in issue 10), and
 /// HTML in the admin app.
 #[test]
 fn generated_web_apps_build_test_and_lint_clean() {
@@ -584,7 +637,7 @@ fn generated_web_apps_build_test_and_lint_clean() {
         (
             "web_postgres",
             "postgres",
-            &[],
+            &["--primary-key", "uid"],
             Some("AXGEN_TEST_POSTGRES_URL"),
         ),
         (
@@ -602,6 +655,9 @@ fn generated_web_apps_build_test_and_lint_clean() {
             "json"
         };
         let (_dir, app) = generate_app(name, adapter, annotations, extra);
+        if name == "web_sqlite" {
+            axgen(&app, SERIES, 0);
+        }
         if url_var.is_none() {
             let run = Axgen::in_dir(&app).args(["db", "setup"]).run();
             run.assert_code(0);

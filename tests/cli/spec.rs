@@ -197,7 +197,7 @@ fn no_fields() {
 fn unknown_type_lists_every_valid_type() {
     refuses_field(
         &["title:strng"],
-        "Unknown type \"strng\" for the field \"title\"; did you mean title:string? valid types are: string, text, integer, bigint, float, decimal, boolean, date, time, naive_datetime, utc_datetime, uuid, binary, map, array, enum, references",
+        "Unknown type \"strng\" for the field \"title\"; did you mean title:string? valid types are: string, text, integer, bigint, float, decimal, boolean, date, time, naive_datetime, utc_datetime, time_usec, naive_datetime_usec, utc_datetime_usec, uuid, binary, map, array, enum, references",
     );
 }
 
@@ -440,5 +440,34 @@ proptest! {
         let mut argv = vec!["axgen", "--quiet", "gen", command, "--dry-run"];
         argv.extend(words);
         let _ = axgen::run(argv);
+    }
+}
+
+#[test]
+fn a_primary_key_that_cannot_be_a_column_and_a_struct_field_is_refused() {
+    let gen_with = |key: &str| {
+        let mut args = html_with(&["title:string"]);
+        args.extend(["--primary-key".to_string(), key.to_string()]);
+        args
+    };
+    for (key, expected) in [
+        (
+            "PostId",
+            "Expected the primary key, \"PostId\", given with --primary-key, to be snake_case such as post_id",
+        ),
+        (
+            "type",
+            "The primary key \"type\" is a reserved word of Rust or SQL; choose another name such as type_id",
+        ),
+        (
+            "inserted_at",
+            "The primary key \"inserted_at\" is a timestamp every table has",
+        ),
+        (
+            "title",
+            "The primary key \"title\" is also given as a field; remove the field or choose another --primary-key",
+        ),
+    ] {
+        refuses(&gen_with(key), expected);
     }
 }

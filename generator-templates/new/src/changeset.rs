@@ -71,12 +71,18 @@ impl Changeset {
         self.values.get(field).map_or("", String::as_str)
     }
 
-    /// Casts the param named `field` into `value`. Without such a param `value` keeps what
-    /// it holds; a blank param (`null`, or a string of whitespace) makes it `None`; a param
-    /// that is not a valid `T` makes it `None` and adds the error "is invalid".
+    /// Casts the param named `field` into `value`. Without such a param, or with the text
+    /// the form showed for `value`, `value` keeps what it holds (a time input shows
+    /// milliseconds of a value that may hold microseconds); a blank param (`null`, or a
+    /// string of whitespace) makes it `None`; a param that is not a valid `T` makes it `None`
+    /// and adds the error "is invalid".
     pub fn cast<T: Cast>(&mut self, field: &str, value: &mut Option<T>) {
+        let shown_now = value.as_ref().map(T::to_param);
         let (shown, invalid) = match self.params.get(field) {
-            None => (value.as_ref().map(T::to_param).unwrap_or_default(), false),
+            None => (shown_now.unwrap_or_default(), false),
+            Some(Value::String(param)) if shown_now.as_ref() == Some(param) => {
+                (param.clone(), false)
+            }
             Some(param) if is_blank(param) => {
                 *value = None;
                 (String::new(), false)
@@ -275,10 +281,11 @@ impl Cast for NaiveTime {
     }
 
     fn to_param(&self) -> String {
-        let format = if self.second() == 0 && self.nanosecond() == 0 {
-            "%H:%M"
-        } else {
-            "%H:%M:%S%.f"
+        // A time input holds at most milliseconds: with more digits, browsers empty it.
+        let format = match (self.second(), self.nanosecond()) {
+            (0, 0) => "%H:%M",
+            (_, 0) => "%H:%M:%S",
+            _ => "%H:%M:%S%.3f",
         };
         self.format(format).to_string()
     }
@@ -300,10 +307,12 @@ impl Cast for NaiveDateTime {
     }
 
     fn to_param(&self) -> String {
-        let format = if self.second() == 0 && self.nanosecond() == 0 {
-            "%Y-%m-%dT%H:%M"
-        } else {
-            "%Y-%m-%dT%H:%M:%S%.f"
+        // A datetime-local input holds at most milliseconds: with more digits, browsers
+        // empty it.
+        let format = match (self.second(), self.nanosecond()) {
+            (0, 0) => "%Y-%m-%dT%H:%M",
+            (_, 0) => "%Y-%m-%dT%H:%M:%S",
+            _ => "%Y-%m-%dT%H:%M:%S%.3f",
         };
         self.format(format).to_string()
     }
@@ -479,6 +488,19 @@ mod tests {
         assert_eq!(time.to_param(), "14:00");
         let datetime = cast::<DateTime<Utc>>(json!("2026-11-24T14:00")).unwrap();
         assert_eq!(datetime.to_rfc3339(), "2026-11-24T14:00:00+00:00");
+        let precise = cast::<NaiveDateTime>(json!("2026-11-24T14:00:05.123456")).unwrap();
+        assert_eq!(precise.to_param(), "2026-11-24T14:00:05.123");
+    }
+
+    #[test]
+    fn what_a_form_showed_keeps_the_value_it_showed() {
+        let precise = cast::<NaiveTime>(json!("14:00:05.123456"));
+        let shown = precise.as_ref().map(Cast::to_param);
+        let mut changeset = Changeset::new(&attrs(json!({ "at": shown })));
+        let mut value = precise;
+        changeset.cast("at", &mut value);
+        assert_eq!(value, precise);
+        assert_eq!(changeset.value("at"), "14:00:05.123");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::value::{Column, Kind};
 use crate::adapter::Adapter;
 use crate::db::conn::{Db, each_db};
-use crate::spec::{Field, Resource, types};
+use crate::spec::{Field, Kind as TypeKind, Resource, types};
 
 /// A table and its writable and generated columns, in order.
 #[derive(Debug, Clone)]
@@ -78,42 +78,46 @@ fn id_kind(uuid: bool) -> Kind {
 
 /// The kind of a field's Rust type.
 fn field_kind(field: &Field) -> Kind {
-    match field.kind.as_str() {
-        "array" => Kind::Array(
+    match field.kind {
+        TypeKind::Array => Kind::Array(
             field
                 .array_of
                 .as_ref()
-                .map(|element| Box::new(word_kind(&element.kind))),
+                .map(|element| Box::new(word_kind(element.kind))),
         ),
-        "references" => id_kind(
+        TypeKind::References => id_kind(
             field
                 .references
                 .as_ref()
                 .is_some_and(|r| r.rust_type == types::id(true).rust),
         ),
-        word => word_kind(word),
+        kind => word_kind(kind),
     }
 }
 
-/// The kind of a type word of the spec language (`types.toml`).
-fn word_kind(word: &str) -> Kind {
-    match word {
-        "integer" => int_kind(32, false),
-        "bigint" => int_kind(64, false),
-        "float" => Kind::Float,
-        "decimal" => Kind::Decimal {
+/// The kind of a field type of the spec language (`types.toml`).
+fn word_kind(kind: TypeKind) -> Kind {
+    match kind {
+        TypeKind::Integer => int_kind(32, false),
+        TypeKind::Bigint => int_kind(64, false),
+        TypeKind::Float => Kind::Float,
+        TypeKind::Decimal => Kind::Decimal {
             digits: None,
             scale: None,
         },
-        "boolean" => Kind::Bool,
-        "date" => Kind::Date,
-        "time" => Kind::Time,
-        "naive_datetime" => Kind::DateTime,
-        "utc_datetime" => Kind::DateTimeTz,
-        "uuid" => Kind::Uuid,
-        "binary" => Kind::Bytes,
-        "map" => Kind::Json,
-        _ => Kind::Text { max: None },
+        TypeKind::Boolean => Kind::Bool,
+        TypeKind::Date => Kind::Date,
+        TypeKind::Time => Kind::Time,
+        TypeKind::NaiveDatetime => Kind::DateTime,
+        TypeKind::UtcDatetime => Kind::DateTimeTz,
+        TypeKind::Uuid => Kind::Uuid,
+        TypeKind::Binary => Kind::Bytes,
+        TypeKind::Map => Kind::Json,
+        TypeKind::String
+        | TypeKind::Text
+        | TypeKind::Array
+        | TypeKind::Enum
+        | TypeKind::References => Kind::Text { max: None },
     }
 }
 
