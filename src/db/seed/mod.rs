@@ -106,7 +106,7 @@ fn nothing_kept(err: anyhow::Error) -> anyhow::Error {
             usage.message.push_str(KEPT);
             usage.into()
         }
-        None => anyhow::anyhow!("{err:#}{KEPT}"),
+        None => anyhow::anyhow!("{}{KEPT}", crate::error::one_line(&err)),
     }
 }
 
