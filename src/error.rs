@@ -59,3 +59,79 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         1
     }
 }
+
+/// The error and its causes on one line, joined by `: `, each message once.
+///
+/// Wrappers often repeat their cause in their own message: sqlx's `error returned from
+/// database: X` has X as its source, and `MigrateError`'s `while executing migrations: …` has
+/// that whole error as its own; printed naively, X appears three times. A cause whose text the
+/// line already holds is left out. PostgreSQL's errors also end in `at line N`, a line of
+/// PostgreSQL's C sources that reads as a line of the user's SQL: only their message is kept.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let source_lines: Vec<(String, &str)> = err
+        .chain()
+        .filter_map(|cause| match cause.downcast_ref::<sqlx::Error>()? {
+            sqlx::Error::Database(db) => db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>(),
+            _ => None,
+        })
+        .filter(|db| db.line().is_some())
+        .map(|db| (db.to_string(), db.message()))
+        .collect();
+    let mut line = String::new();
+    for cause in err.chain() {
+        let mut text = cause.to_string();
+        for (shown, message) in &source_lines {
+            text = text.replace(shown.as_str(), message);
+        }
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Wrapper(&'static str, std::io::Error);
+
+    impl fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{}: {}", self.0, self.1)
+        }
+    }
+
+    impl std::error::Error for Wrapper {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.1)
+        }
+    }
+
+    #[test]
+    fn a_chain_prints_each_message_once() {
+        // sqlx's migration error holds the sqlx error, which repeats in its text.
+        let sqlx = sqlx::Error::Protocol("unexpected message".into());
+        let err = anyhow::Error::from(sqlx::migrate::MigrateError::Execute(sqlx))
+            .context("applying 1_create_posts");
+        assert_eq!(
+            one_line(&err),
+            "applying 1_create_posts: while executing migrations: \
+             encountered unexpected or invalid data: unexpected message"
+        );
+        // A wrapper that prints its cause, under a context that does not.
+        let io = std::io::Error::other("disk full");
+        let err = anyhow::Error::new(Wrapper("writing posts.rs", io)).context("generating");
+        assert_eq!(one_line(&err), "generating: writing posts.rs: disk full");
+        // Distinct messages all stay, in order.
+        let err = anyhow::anyhow!("root cause")
+            .context("middle")
+            .context("top");
+        assert_eq!(one_line(&err), "top: middle: root cause");
+    }
+}

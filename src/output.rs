@@ -106,10 +106,12 @@ impl Verb {
     }
 }
 
-/// Prints an error the ripgrep way: the whole chain on one line, then a hint if any.
+/// Prints an error the ripgrep way: the whole chain on one line, each message once (see
+/// [`crate::error::one_line`]), then a hint if any.
 pub fn print_error(err: &anyhow::Error) {
     let mut stderr = anstream::stderr();
-    let _ = writeln!(stderr, "{} {err:#}", "error:".red().bold());
+    let line = crate::error::one_line(err);
+    let _ = writeln!(stderr, "{} {line}", "error:".red().bold());
     if let Some(hint) = crate::error::hint(err) {
         let _ = writeln!(stderr, "{} {hint}", "hint:".cyan().bold());
     }

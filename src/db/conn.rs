@@ -90,6 +90,26 @@ impl Database {
         format!("{} (from {})", self.url.masked(), self.url.source)
     }
 
+    /// Where the server listens, for messages: `host:port`, or its socket's path; the file for
+    /// SQLite.
+    pub fn server(&self) -> String {
+        let (host, port, socket) = match &self.target {
+            Target::Sqlite { .. } => return self.name(),
+            Target::Postgres(o) => (o.get_host(), o.get_port(), o.get_socket()),
+            Target::Mysql(o) => (o.get_host(), o.get_port(), o.get_socket()),
+        };
+        match socket {
+            Some(socket) => socket.display().to_string(),
+            None if host.contains(':') => format!("[{host}]:{port}"),
+            None => format!("{host}:{port}"),
+        }
+    }
+
+    /// Where the URL came from: `--database-url`, `DATABASE_URL`, `.env` or `axgen.toml`.
+    pub fn url_source(&self) -> &crate::project::UrlSource {
+        &self.url.source
+    }
+
     /// The database's name: its file for SQLite.
     pub fn name(&self) -> String {
         match &self.target {
@@ -181,6 +201,29 @@ impl Database {
             Target::Mysql(options) => options.connect().await.map(Conn::Mysql),
         };
         conn.map_err(|err| self.connect_error(&err))
+    }
+
+    /// Connects to the server without the app's database, which may not exist: to PostgreSQL's
+    /// `postgres` database (`template1` when the app's is `postgres`), as `createdb` and sqlx's
+    /// create/drop do; to MySQL's `information_schema`, which every user may read. `None` for
+    /// SQLite.
+    pub async fn connect_maintenance(&self) -> Result<Option<Conn>> {
+        let conn = match &self.target {
+            Target::Sqlite { .. } => return Ok(None),
+            Target::Postgres(options) => {
+                let maintenance = match options.get_database() {
+                    Some("postgres") => "template1",
+                    _ => "postgres",
+                };
+                let options = options.clone().database(maintenance);
+                options.connect().await.map(Conn::Postgres)
+            }
+            Target::Mysql(options) => {
+                let options = options.clone().database("information_schema");
+                options.connect().await.map(Conn::Mysql)
+            }
+        };
+        conn.map(Some).map_err(|err| self.connect_error(&err))
     }
 
     /// Whether the database exists (for servers, asks the server).

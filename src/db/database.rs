@@ -4,12 +4,13 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result};
 
-use super::{App, MigrateRequest, SeedRequest, migrate, seed};
+use super::{App, MigrateRequest, SeedRequest, migrate, seed, standby};
 use crate::error::UsageError;
 use crate::output::Printer;
 
-/// Creates the database unless it exists.
+/// Creates the database unless it exists; refuses a read-only standby first.
 pub async fn create(app: &App, printer: &Printer) -> Result<()> {
+    standby::refuse_server(&app.database).await?;
     let name = app.database.name();
     if app.database.exists().await? {
         printer.line(&format!("The database {name} already exists."));
@@ -20,8 +21,11 @@ pub async fn create(app: &App, printer: &Printer) -> Result<()> {
     Ok(())
 }
 
-/// Drops the database, after confirmation (see [`confirm_drop`]).
-pub async fn drop(app: &App, printer: &Printer) -> Result<()> {
+/// Drops the database after confirmation (see [`confirm_drop`]); refuses a read-only
+/// standby before asking.
+pub async fn drop(app: &App, yes: bool, printer: &Printer) -> Result<()> {
+    standby::refuse_server(&app.database).await?;
+    confirm_drop(app, yes)?;
     let name = app.database.name();
     if !app.database.exists().await? {
         printer.line(&format!(
@@ -43,7 +47,7 @@ pub async fn setup(app: &App, printer: &Printer) -> Result<()> {
 
 /// Asks before dropping on a terminal; `--yes` skips the question; with no terminal and no
 /// `--yes`, refuses (exit 2) so a script never drops a database by accident.
-pub fn confirm_drop(app: &App, yes: bool) -> Result<()> {
+fn confirm_drop(app: &App, yes: bool) -> Result<()> {
     if yes {
         return Ok(());
     }

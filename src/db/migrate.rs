@@ -12,6 +12,7 @@ use super::advisory::{self, Wait};
 use super::conn::{Conn, Db, each_db};
 use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
 use super::notices;
+use super::standby;
 use super::{App, MigrateRequest, RollbackRequest, Show, duration};
 use crate::adapter::Adapter;
 use crate::error::UsageError;
@@ -33,7 +34,8 @@ pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Resul
     let mut conn = if show.dry_run {
         app.database.connect_or_empty(printer).await?
     } else {
-        app.database.connect_or_create(printer).await?
+        let conn = app.database.connect_or_create(printer).await?;
+        standby::writable(&app.database, conn).await?
     };
     let _lock = lock_sqlite(app, show, printer)?;
     let wait = Wait {
@@ -64,7 +66,12 @@ pub async fn down(app: &App, request: &RollbackRequest, printer: &Printer) -> Re
     if show.log_sql {
         notices::keep();
     }
-    let (files, mut conn) = open(app).await?;
+    let (files, conn) = open(app).await?;
+    let mut conn = if show.dry_run {
+        conn
+    } else {
+        standby::writable(&app.database, conn).await?
+    };
     let _lock = lock_sqlite(app, show, printer)?;
     let wait = Wait {
         timeout: lock_timeout,

@@ -10,6 +10,7 @@ mod migrate;
 mod migrations;
 mod notices;
 mod seed;
+mod standby;
 mod status;
 
 use std::future::Future;
@@ -178,17 +179,11 @@ pub fn db(task: DbTask, sources: Sources<'_>, cwd: &Path, printer: &Printer) -> 
     match task {
         DbTask::Create => block_on(&app, database::create(&app, printer)),
         DbTask::Setup => block_on(&app, database::setup(&app, printer)),
-        DbTask::Drop { yes } => {
-            database::confirm_drop(&app, yes)?;
-            block_on(&app, database::drop(&app, printer))
-        }
-        DbTask::Reset { yes } => {
-            database::confirm_drop(&app, yes)?;
-            block_on(&app, async {
-                database::drop(&app, printer).await?;
-                database::setup(&app, printer).await
-            })
-        }
+        DbTask::Drop { yes } => block_on(&app, database::drop(&app, yes, printer)),
+        DbTask::Reset { yes } => block_on(&app, async {
+            database::drop(&app, yes, printer).await?;
+            database::setup(&app, printer).await
+        }),
     }
 }
 

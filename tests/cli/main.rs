@@ -12,6 +12,7 @@ mod names;
 mod new;
 mod pooler;
 mod readme;
+mod replica;
 mod routes;
 mod spec;
 mod templates;

@@ -80,7 +80,8 @@ pub async fn run(app: &App, request: &SeedRequest, printer: &Printer) -> Result<
     }
     // The generated app's own record of its tables: which Rust type reads each column.
     let specs = crate::generators::app::recorded_resources(&app.root, app.database.adapter());
-    let mut conn = app.database.connect_or_create(printer).await?;
+    let conn = app.database.connect_or_create(printer).await?;
+    let mut conn = super::standby::writable(&app.database, conn).await?;
     let seeds = Seeds {
         specs: &specs,
         printer,
@@ -106,7 +107,7 @@ fn nothing_kept(err: anyhow::Error) -> anyhow::Error {
             usage.message.push_str(KEPT);
             usage.into()
         }
-        None => anyhow::anyhow!("{err:#}{KEPT}"),
+        None => anyhow::anyhow!("{}{KEPT}", crate::error::one_line(&err)),
     }
 }
 
