@@ -230,7 +230,8 @@ pub struct GenOptions {
     #[arg(long, value_name = "NAME")]
     pub primary_key: Option<String>,
 
-    /// Namespace of the web layer, e.g. Admin (routes under /admin).
+    /// Namespace of the web layer, e.g. Admin (routes under /admin), nested with dots:
+    /// Admin.V1, or Api.V1 for JSON under /api/v1.
     #[arg(long, value_name = "NAMESPACE")]
     pub web: Option<String>,
 

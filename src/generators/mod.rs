@@ -65,7 +65,10 @@ pub fn run(
     match generator {
         Generator::Schema => schema::check(request)?,
         Generator::Context => context::check(request)?,
-        Generator::Web(_) => {}
+        Generator::Web(kind) => {
+            let web = spec.web.as_ref().map(|segments| segments.join("."));
+            web::check_namespace(kind, web.as_deref())?;
+        }
     }
     let project = Project::find(cwd)?;
     if generator == Generator::Web(WebKind::Html) {

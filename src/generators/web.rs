@@ -21,8 +21,9 @@ use crate::generators::render::{
     rust_string,
 };
 use crate::generators::schema::{FieldModel, Model};
+use crate::naming;
 use crate::plan::Plan;
-use crate::spec::{Input, Kind, Resource};
+use crate::spec::{API_NAMESPACE, Input, Kind, Resource, WebNamespace, reserved};
 use crate::templates::Templates;
 
 /// Which web layer a generator plans.
@@ -83,14 +84,19 @@ pub struct WebNames {
     pub kind: WebKind,
     /// The controller module: `post_controller`.
     pub controller: String,
+    /// The namespace of `--web` as this layer lays it out: the resource's `web` (pages) or
+    /// `api_web` (JSON).
+    pub namespace: Option<WebNamespace>,
     /// Its path from `crate::web`: `post_controller`, `admin::post_controller`,
-    /// `api::admin::post_controller`.
+    /// `api::admin::post_controller`, `api::v1::post_controller`.
     pub controller_path: String,
     /// Its file: `src/web/post_controller.rs`, `src/web/api/admin/post_controller.rs`.
     pub controller_file: String,
-    /// The folder of its page templates below `templates/`: `posts`, `admin/posts`.
+    /// The folder of its page templates below `templates/`: `posts`, `admin/posts`,
+    /// `admin/v1/posts`.
     pub template_dir: String,
-    /// The test file: `tests/post_controller.rs`, `tests/api_admin_post_controller.rs`.
+    /// The test file: `tests/post_controller.rs`, `tests/api_admin_post_controller.rs`,
+    /// `tests/api_v1_post_controller.rs`.
     pub test_file: String,
     /// The test binary's name: the test file's stem.
     pub test_name: String,
@@ -100,15 +106,19 @@ impl WebNames {
     /// The names of `resource`'s `kind` layer.
     pub fn new(kind: WebKind, resource: &Resource) -> WebNames {
         let controller = [resource.singular.as_str(), "controller"].join("_");
-        let namespace = resource.web.as_ref().map(|w| w.module.as_str());
-        let api = (kind == WebKind::Json).then_some("api");
+        let (namespace, api) = match kind {
+            WebKind::Html => (resource.web.as_ref(), None),
+            WebKind::Json => (resource.api_web.as_ref(), Some("api")),
+        };
+        let namespace_modules = namespace
+            .into_iter()
+            .flat_map(|n| n.modules.iter().map(|m| m.module.as_str()));
         let modules: Vec<&str> = api
             .into_iter()
-            .chain(namespace)
+            .chain(namespace_modules.clone())
             .chain([controller.as_str()])
             .collect();
-        let dirs: Vec<&str> = namespace
-            .into_iter()
+        let dirs: Vec<&str> = namespace_modules
             .chain([resource.plural.as_str()])
             .collect();
         let test_name = modules.join("_");
@@ -119,6 +129,7 @@ impl WebNames {
             template_dir: dirs.join("/"),
             test_file: ["tests/", &test_name, ".rs"].concat(),
             test_name,
+            namespace: namespace.cloned(),
             controller,
         }
     }
@@ -137,6 +148,25 @@ struct WebContext<'a> {
     tests: TestModel<'a>,
 }
 
+/// Refuses pages in the JSON API's namespace (`gen html --web Api.V1`): its module is
+/// `src/web/api/`, the JSON API's, and errors under `/api` are answered in JSON. `web` is the
+/// `--web` namespace as given.
+pub fn check_namespace(kind: WebKind, web: Option<&str>) -> Result<(), UsageError> {
+    let Some(web) = web else {
+        return Ok(());
+    };
+    let first = web.split('.').next().unwrap_or(web);
+    if kind != WebKind::Html || first != API_NAMESPACE {
+        return Ok(());
+    }
+    let rest = web.strip_prefix(first).unwrap_or_default();
+    reserved::web_module("web namespace", web, &naming::snake(first)).map_err(|refusal| {
+        refusal.with_hint(format!(
+            "generate a JSON API there with `axgen gen json ... --web {web}`; give pages another namespace, such as Admin{rest}"
+        ))
+    })
+}
+
 /// Plans the web layer of `kind` for the resource: the controller, its page templates (html)
 /// and tests, and the lines that declare the controller and merge its routes into the router.
 pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
@@ -149,6 +179,7 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
     if resource.context.is_none() {
         return Err(UsageError::new("a context is needed to generate a web layer").into());
     }
+    check_namespace(kind, resource.web.as_ref().map(|w| w.name.as_str()))?;
     let names = WebNames::new(kind, resource);
     let model = Model::new(resource, &app.name, kind.name());
     let context = WebContext {
@@ -170,7 +201,7 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
     if !app.root.join(PAGE_FILE).is_file() {
         add_page_module(&mut plan, templates)?;
     }
-    declare_controller(&mut plan, kind, resource, &app.root, &names, templates)?;
+    declare_controller(&mut plan, kind, &app.root, &names, templates)?;
     plan.inject(
         ROUTER_FILE,
         kind.routes_marker(),
@@ -182,45 +213,38 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Declares the controller module: in the controllers' module, or in the namespace module of
-/// `--web`, which is created (and declared) when the app does not have it yet.
+/// Declares the controller module: in the controllers' module, or in the innermost module of
+/// the `--web` namespace, whose modules are each created (and declared in the one above) when
+/// the app does not have them yet.
 fn declare_controller(
     plan: &mut Plan,
     kind: WebKind,
-    resource: &Resource,
     root: &Path,
     names: &WebNames,
     templates: &Templates,
 ) -> Result<()> {
-    let parent_file = Path::new(kind.controllers_dir()).join("mod.rs");
     let module_line = |module: &str| crate::generators::schema::module_line(templates, module);
-    let (Some(namespace), Some(namespace_file)) = (&resource.web, namespace_file(kind, resource))
-    else {
-        plan.inject(
-            parent_file,
-            kind.modules_marker(),
-            module_line(&names.controller)?,
-        );
-        return Ok(());
-    };
-    if !root.join(&namespace_file).is_file() {
-        let context =
-            minijinja::context! { kind => kind.name(), namespace => Value::from(Serde(namespace)) };
-        plan.create(
-            &namespace_file,
-            templates.render("html/namespace.rs.jinja", &context)?,
-        );
+    let mut dir = PathBuf::from(kind.controllers_dir());
+    let mut parent = dir.join("mod.rs");
+    let mut marker = kind.modules_marker();
+    for namespace in names.namespace.iter().flat_map(|n| &n.modules) {
+        dir.push(&namespace.module);
+        let file = dir.join("mod.rs");
+        if !root.join(&file).is_file() {
+            let context = minijinja::context! {
+                kind => kind.name(),
+                namespace => Value::from(Serde(namespace)),
+            };
+            plan.create(
+                &file,
+                templates.render("html/namespace.rs.jinja", &context)?,
+            );
+        }
+        plan.inject(&parent, marker, module_line(&namespace.module)?);
+        parent = file;
+        marker = CONTROLLERS_MARKER;
     }
-    plan.inject(
-        parent_file,
-        kind.modules_marker(),
-        module_line(&namespace.module)?,
-    );
-    plan.inject(
-        namespace_file,
-        CONTROLLERS_MARKER,
-        module_line(&names.controller)?,
-    );
+    plan.inject(parent, marker, module_line(&names.controller)?);
     Ok(())
 }
 
@@ -232,15 +256,6 @@ fn add_page_module(plan: &mut Plan, templates: &Templates) -> Result<()> {
     let module_line = crate::generators::schema::module_line(templates, "page")?;
     plan.inject(ROUTER_FILE, CONTROLLERS_MARKER, module_line);
     Ok(())
-}
-
-/// The path of the namespace module of `--web` for `kind`, from the app's root.
-fn namespace_file(kind: WebKind, resource: &Resource) -> Option<PathBuf> {
-    resource.web.as_ref().map(|namespace| {
-        Path::new(kind.controllers_dir())
-            .join(&namespace.module)
-            .join("mod.rs")
-    })
 }
 
 /// Valid, updated and invalid values for the controller's tests, and the rows of referenced
@@ -431,5 +446,45 @@ mod tests {
         assert_eq!(json.test_file, "tests/api_admin_blog_post_controller.rs");
         let admin = WebNames::new(WebKind::Html, &resource(Some("Admin")));
         assert_eq!(admin.template_dir, "admin/blog_posts");
+    }
+
+    #[test]
+    fn nested_namespaces_nest_modules_folders_and_tests() {
+        let html = WebNames::new(WebKind::Html, &resource(Some("Admin.V1")));
+        assert_eq!(html.controller_path, "admin::v1::blog_post_controller");
+        assert_eq!(
+            html.controller_file,
+            "src/web/admin/v1/blog_post_controller.rs"
+        );
+        assert_eq!(html.template_dir, "admin/v1/blog_posts");
+        assert_eq!(html.test_file, "tests/admin_v1_blog_post_controller.rs");
+        let json = WebNames::new(WebKind::Json, &resource(Some("Admin.V1")));
+        assert_eq!(json.controller_path, "api::admin::v1::blog_post_controller");
+        // A leading `Api` is the JSON API's own module.
+        let api = WebNames::new(WebKind::Json, &resource(Some("Api.V1")));
+        assert_eq!(api.controller_path, "api::v1::blog_post_controller");
+        assert_eq!(
+            api.controller_file,
+            "src/web/api/v1/blog_post_controller.rs"
+        );
+        assert_eq!(api.test_file, "tests/api_v1_blog_post_controller.rs");
+        let root = WebNames::new(WebKind::Json, &resource(Some("Api")));
+        assert_eq!(root, WebNames::new(WebKind::Json, &resource(None)));
+    }
+
+    #[test]
+    fn pages_are_refused_in_the_json_apis_namespace() {
+        let refusal = check_namespace(WebKind::Html, Some("Api.V1")).unwrap_err();
+        assert!(
+            refusal
+                .message
+                .starts_with("The web namespace \"Api.V1\" would be the module web::api"),
+            "{refusal:?}"
+        );
+        let hint = refusal.hint.unwrap_or_default();
+        assert!(hint.contains("such as Admin.V1"), "{hint}");
+        assert!(check_namespace(WebKind::Json, Some("Api.V1")).is_ok());
+        assert!(check_namespace(WebKind::Html, Some("Admin.Api")).is_ok());
+        assert!(check_namespace(WebKind::Html, Some("Apis")).is_ok());
     }
 }

@@ -16,13 +16,14 @@
 //! - A context, schema or `--web` namespace that is not CamelCase in its canonical spelling
 //!   (`Blog`, `BlogPost`; each segment of `Admin.Blog`; not `blog`, `Blog_Post`, `HTTPClient`,
 //!   which would trip clippy's `upper_case_acronyms` in the generated app; use `HttpClient`).
-//!   Schemas of `gen html|json|context` and `--web` have one segment; `gen schema Blog.Post`
-//!   means context `Blog`, schema `Post`.
+//!   Schemas of `gen html|json|context` have one segment; `gen schema Blog.Post` means context
+//!   `Blog`, schema `Post`; `--web Admin.V1` nests (`src/web/admin/v1/`, under `/admin/v1`).
 //! - A context, schema or namespace whose module name is a Rust keyword (`Type` → `type`).
 //! - A name the generated app already uses where the new one would land ([`reserved`], one
 //!   table listed in the README): a crate-root module (`Web`, `Db`, `Main`), a crate the app
-//!   uses (`Sqlx`), a module of `src/web/` (`--web Api`, the schema `Page` whose controller
-//!   would be `page_controller`), a type beside the schema (`Error`, `Pool`, `String`), a
+//!   uses (`Sqlx`), a module of `src/web/` (`--web Csrf`, the schema `Page` whose controller
+//!   would be `page_controller`; pages under `--web Api`, the JSON API's, are refused by
+//!   `gen html`), a type beside the schema (`Error`, `Pool`, `String`), a
 //!   variable of the generated code that the schema's snake_case name or plural would shadow
 //!   (`Db` → `db`, the pool; the plural `params`), and an enum field whose type would be one
 //!   (`round` of `Subsec` → `SubsecRound`, `changes` of `Post` → `PostChanges`).
@@ -75,10 +76,15 @@ use crate::naming;
 pub use field::{FieldSpec, Modifiers, TypeArg};
 pub use request::{Request, SpecOptions, recorded};
 pub use resolve::{
-    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Reference, Resource, SchemaName,
-    WebNamespace,
+    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, NamespaceModule, Reference,
+    Resource, SchemaName, WebNamespace,
 };
 pub use types::{Input, Kind, TestValues};
+
+/// The web namespace of the JSON API itself: a `--web` namespace of `gen json` starting with it
+/// is below `/api` as it is (`Api.V1` is `/api/v1`), any other goes below it (`Admin` is
+/// `/api/admin`). Pages cannot be in it.
+pub const API_NAMESPACE: &str = "Api";
 
 /// A validated spec, before it is resolved for a database: names as given, fields parsed.
 #[derive(Debug, Clone)]
@@ -93,8 +99,8 @@ pub struct Spec {
     pub table: Option<String>,
     /// `--binary-id`.
     pub binary_id: bool,
-    /// `--web`, if given: `Admin`.
-    pub web: Option<String>,
+    /// The CamelCase segments of `--web`, if given: `["Admin"]`, `["Api", "V1"]`.
+    pub web: Option<Vec<String>>,
     /// `--primary-key`, if given: `post_id`.
     pub primary_key: Option<String>,
     /// The fields, in the order given.
@@ -169,9 +175,7 @@ fn finish(
     if let Some(table) = table {
         names::table(table, &prefix)?;
     }
-    if let Some(web) = options.web.as_deref() {
-        names::web(web)?;
-    }
+    let web = options.web.as_deref().map(names::web).transpose()?;
     let fields = field::parse_fields(fields, &singular)?;
     if let Some(key) = options.primary_key.as_deref() {
         names::primary_key(key, &fields)?;
@@ -191,7 +195,7 @@ fn finish(
         plural: plural.to_string(),
         table: table.map(str::to_string),
         binary_id: options.binary_id,
-        web: options.web.clone(),
+        web,
         primary_key: options.primary_key.clone(),
     })
 }

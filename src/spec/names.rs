@@ -207,16 +207,46 @@ pub fn primary_key(raw: &str, fields: &[FieldSpec]) -> Result<(), UsageError> {
     not_too_long("primary key", raw)
 }
 
-/// The web namespace given with `--web`: one CamelCase segment such as `Admin`.
-pub fn web(raw: &str) -> Result<(), UsageError> {
-    if !naming::is_camel_case(raw) {
-        let such_as = naming::suggest_camel_path(&raw.replace('.', "_"), "Admin");
-        return refuse(format!(
-            "Expected the web namespace, \"{raw}\", given with --web, to be a CamelCase module name such as {such_as}"
-        ));
+/// The web namespace given with `--web`: CamelCase segments such as `Admin` or `Api.V1`, each
+/// a module of its own; returns the segments.
+///
+/// The first module below a layer's controllers (`src/web/`, or `src/web/api/` for JSON)
+/// must not be one of that folder's own; for the JSON API a leading `Api` is the API itself
+/// (`--web Api.V1` is `src/web/api/v1/`), so the segment after it is that module.
+pub fn web(raw: &str) -> Result<Vec<String>, UsageError> {
+    if !naming::is_camel_path(raw) {
+        return refuse(not_camel_web(raw));
     }
-    module_not_keyword("web namespace", raw, raw)?;
-    let module = naming::snake(raw);
-    reserved::module("web namespace", raw, &module, false)?;
-    reserved::web_module("web namespace", raw, &module)
+    let segments: Vec<String> = raw.split('.').map(str::to_string).collect();
+    for segment in &segments {
+        module_not_keyword("web namespace", raw, segment)?;
+        reserved::module("web namespace", raw, &naming::snake(segment), false)?;
+    }
+    let first = match segments.split_first() {
+        Some((api, rest)) if api == super::API_NAMESPACE => rest.first(),
+        _ => segments.first(),
+    };
+    if let Some(first) = first {
+        reserved::web_module("web namespace", raw, &naming::snake(first))?;
+    }
+    Ok(segments)
+}
+
+/// The refusal of a `--web` namespace that is not CamelCase, naming the segment that is not.
+fn not_camel_web(raw: &str) -> String {
+    let given: Vec<&str> = raw.split('.').filter(|s| !s.is_empty()).collect();
+    let such_as = naming::suggest_camel_path(&given.join("."), "Admin");
+    let segments: Vec<&str> = raw.split('.').collect();
+    let bad = segments.iter().find(|s| !naming::is_camel_case(s));
+    match bad {
+        Some(segment) if segments.len() > 1 && segment.is_empty() => format!(
+            "The web namespace \"{raw}\", given with --web, has an empty segment; write its segments between single dots, such as {such_as}"
+        ),
+        Some(segment) if segments.len() > 1 => format!(
+            "Expected each segment of the web namespace \"{raw}\", given with --web, to be a CamelCase module name, but \"{segment}\" is not; write it such as {such_as}"
+        ),
+        _ => format!(
+            "Expected the web namespace, \"{raw}\", given with --web, to be a CamelCase module name such as {such_as}"
+        ),
+    }
 }

@@ -13,12 +13,13 @@ pub enum Place {
     /// A module of the crate root (`src/<name>.rs`, declared in `src/lib.rs`): the first
     /// segment of a context, or a schema without a context.
     CrateRoot,
-    /// Any module (a context segment, a schema module, a `--web` namespace): the crates the
+    /// Any module (a context segment, a schema module, a `--web` segment): the crates the
     /// app's code names by path (`sqlx::query`), which a module of that name shadows or makes
     /// ambiguous.
     Crate,
-    /// A module of `src/web/` or `src/web/api/`: a `--web` namespace, or a resource's
-    /// controller (`<schema>_controller`).
+    /// A module of `src/web/` or `src/web/api/`: the first segment of a `--web` namespace
+    /// (after a leading `Api` for the JSON API), or a resource's controller
+    /// (`<schema>_controller`).
     Web,
     /// A type in scope beside the schema struct and its enums: in the schema module, its
     /// context module and its generated tests; and Rust's prelude.
@@ -45,9 +46,11 @@ impl Place {
                 "Modules of the crate root (a context's first segment, a schema without a context)"
             }
             Place::Crate => {
-                "Crates the app uses (any context segment, schema module or `--web` namespace)"
+                "Crates the app uses (any context segment, schema module or `--web` segment)"
             }
-            Place::Web => "Modules of `src/web/` (a `--web` namespace, or `<schema>_controller`)",
+            Place::Web => {
+                "Modules of `src/web/` (a `--web` namespace's first segment, or `<schema>_controller`)"
+            }
             Place::Type => {
                 "Types beside a schema (a schema, or a schema and enum field such as `Post` + `changes`)"
             }

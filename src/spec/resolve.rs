@@ -6,9 +6,9 @@ use serde::Serialize;
 use crate::adapter::Adapter;
 use crate::naming;
 
-use super::Spec;
 use super::field::{FieldSpec, TypeArg};
 use super::types::{self, IdInfo, Input, Kind, TestValues};
+use super::{API_NAMESPACE, Spec};
 
 /// Everything a generator needs to know about one resource, for one database.
 #[derive(Debug, Clone, Serialize)]
@@ -35,12 +35,20 @@ pub struct Resource {
     /// The lower-case singular after its article, for generated prose: `a post`, `an
     /// annotation`.
     pub a_human_singular: String,
-    /// The HTML routes' base path: `/posts`, `/admin/posts` with `--web Admin`.
+    /// The HTML routes' base path: `/posts`, `/admin/posts` with `--web Admin`,
+    /// `/admin/v1/posts` with `--web Admin.V1`.
     pub route_path: String,
-    /// The JSON routes' base path: `/api/posts`, `/api/admin/posts` with `--web Admin`.
+    /// The JSON routes' base path: `/api/posts`, `/api/admin/posts` with `--web Admin`,
+    /// `/api/v1/posts` with `--web Api.V1`.
     pub api_path: String,
-    /// The web namespace given with `--web`.
+    /// The JSON routes' base path in the router nested at `/api`: `/posts`, `/admin/posts`,
+    /// `/v1/posts`.
+    pub api_route_path: String,
+    /// The namespace of the pages (`--web`), below `src/web/`.
     pub web: Option<WebNamespace>,
+    /// The namespace of the JSON API (`--web`), below `src/web/api/`: `Admin.V1` for
+    /// `--web Admin.V1`, `V1` for `--web Api.V1`; `None` for `--web Api`, which is the API.
+    pub api_web: Option<WebNamespace>,
     /// Whether ids are UUIDs (`--binary-id`).
     pub binary_id: bool,
     /// The primary key column and struct field: `id`, or the name given with `--primary-key`.
@@ -128,14 +136,30 @@ pub struct SchemaName {
     pub file: String,
 }
 
-/// The web namespace of `--web Admin`.
+/// The web namespace of `--web Admin.V1`, as one web layer lays it out: a module per segment
+/// below the layer's controllers module (`src/web/` for pages, `src/web/api/` for JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WebNamespace {
-    /// `Admin`.
+    /// As given with `--web`: `Admin.V1`, `Api.V1`.
     pub name: String,
-    /// `admin`.
+    /// Its modules, outermost first: `admin`, then `v1`.
+    pub modules: Vec<NamespaceModule>,
+    /// Its path from the layer's controllers module: `admin::v1`.
+    pub module_path: String,
+    /// Its folder below the layer's controllers folder: `admin/v1`.
+    pub dir: String,
+    /// Where its routes are served: `/admin/v1`; `/api/admin/v1`, `/api/v1` for JSON.
+    pub path: String,
+}
+
+/// One module of a web namespace: the namespace down to one of its segments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NamespaceModule {
+    /// The namespace down to this module, as `--web` names it: `Admin`, then `Admin.V1`.
+    pub name: String,
+    /// The module: `admin`, then `v1`.
     pub module: String,
-    /// `/admin`.
+    /// Where the routes of its controllers are served: `/admin`, then `/admin/v1`.
     pub path: String,
 }
 
@@ -251,8 +275,17 @@ impl Spec {
         let context = self.context.as_deref().map(context_name);
         let schema = schema_name(&self.schema, context.as_ref());
         let singular = naming::snake(&self.schema);
-        let web = self.web.as_deref().map(web_namespace);
+        let web = self
+            .web
+            .as_deref()
+            .map(|segments| web_namespace(segments, 0, ""));
+        let api_web = self.web.as_deref().and_then(|segments| {
+            let api = usize::from(segments.first().map(String::as_str) == Some(API_NAMESPACE));
+            (segments.len() > api).then(|| web_namespace(segments, api, API_PATH))
+        });
         let web_path = web.as_ref().map_or("", |w| w.path.as_str());
+        let api_path = api_web.as_ref().map_or(API_PATH, |w| w.path.as_str());
+        let api_path = format!("{api_path}/{}", self.plural);
         let scope = FieldScope {
             adapter,
             schema: &self.schema,
@@ -276,8 +309,10 @@ impl Spec {
             plural: self.plural.clone(),
             table: self.table.clone().unwrap_or_else(|| self.plural.clone()),
             route_path: format!("{web_path}/{}", self.plural),
-            api_path: format!("/api{web_path}/{}", self.plural),
+            api_route_path: api_path[API_PATH.len()..].to_string(),
+            api_path,
             web,
+            api_web,
             binary_id: self.binary_id,
             primary_key: self
                 .primary_key
@@ -322,12 +357,32 @@ fn schema_name(name: &str, context: Option<&ContextName>) -> SchemaName {
     }
 }
 
-fn web_namespace(name: &str) -> WebNamespace {
-    let module = naming::snake(name);
+/// Where the app's router nests the JSON API.
+const API_PATH: &str = "/api";
+
+/// The namespace of the CamelCase `segments` whose modules start after the first `skip`
+/// (which the layer's own module and `base` path already are: `Api` for JSON).
+fn web_namespace(segments: &[String], skip: usize, base: &str) -> WebNamespace {
+    let own: Vec<String> = segments[skip..].iter().map(|s| naming::snake(s)).collect();
+    let mut path = base.to_string();
+    let modules = own
+        .iter()
+        .enumerate()
+        .map(|(i, module)| {
+            path = [path.as_str(), "/", module].concat();
+            NamespaceModule {
+                name: segments[..=skip + i].join("."),
+                module: module.clone(),
+                path: path.clone(),
+            }
+        })
+        .collect();
     WebNamespace {
-        name: name.to_string(),
-        path: format!("/{module}"),
-        module,
+        name: segments.join("."),
+        modules,
+        module_path: own.join("::"),
+        dir: own.join("/"),
+        path,
     }
 }
 

@@ -134,8 +134,9 @@ fn resolves_options() {
     let web = r
         .web
         .as_ref()
-        .map(|w| (w.name.as_str(), w.module.as_str(), w.path.as_str()));
+        .map(|w| (w.name.as_str(), w.module_path.as_str(), w.path.as_str()));
     assert_eq!(web, Some(("Admin", "admin", "/admin")));
+    assert_eq!(r.api_route_path, "/admin/posts");
     assert!(r.binary_id);
     assert_eq!(
         (r.id_rust_type.as_str(), r.id_sql_type.as_str()),
@@ -152,6 +153,69 @@ fn resolves_options() {
         .as_ref()
         .map(|x| (x.table.as_str(), x.column.as_str()));
     assert_eq!(reference, Some(("users", "id")));
+}
+
+#[test]
+fn nested_web_namespaces_resolve_per_layer() {
+    let resolve_web = |web: &str| {
+        let options = SpecOptions {
+            web: Some(web.into()),
+            ..SpecOptions::default()
+        };
+        let fields = strings(&["title"]);
+        match parse_resource("Blog", "Post", "posts", &fields, &options) {
+            Ok(spec) => spec.resolve(Adapter::Sqlite),
+            Err(err) => panic!("{web} refused: {err}"),
+        }
+    };
+    let paths = |r: &Resource| {
+        [
+            r.route_path.clone(),
+            r.api_path.clone(),
+            r.api_route_path.clone(),
+        ]
+    };
+    let modules = |w: &Option<WebNamespace>| {
+        w.iter()
+            .flat_map(|w| &w.modules)
+            .map(|m| [m.name.as_str(), m.module.as_str(), m.path.as_str()].join(" "))
+            .collect::<Vec<_>>()
+    };
+
+    let admin = resolve_web("Admin.V1");
+    assert_eq!(
+        paths(&admin),
+        ["/admin/v1/posts", "/api/admin/v1/posts", "/admin/v1/posts"]
+    );
+    assert_eq!(
+        modules(&admin.web),
+        ["Admin admin /admin", "Admin.V1 v1 /admin/v1"]
+    );
+    assert_eq!(
+        modules(&admin.api_web),
+        ["Admin admin /api/admin", "Admin.V1 v1 /api/admin/v1"]
+    );
+    let web = admin
+        .web
+        .as_ref()
+        .map(|w| (w.module_path.as_str(), w.dir.as_str()));
+    assert_eq!(web, Some(("admin::v1", "admin/v1")));
+
+    // A leading `Api` is the JSON API's own namespace, as Phoenix's `--web Api.V1` is
+    // `scope "/api/v1"`.
+    let api = resolve_web("Api.V1");
+    assert_eq!(paths(&api)[1..], ["/api/v1/posts", "/v1/posts"]);
+    assert_eq!(modules(&api.api_web), ["Api.V1 v1 /api/v1"]);
+    let api_web = api
+        .api_web
+        .as_ref()
+        .map(|w| (w.name.as_str(), w.module_path.as_str()));
+    assert_eq!(api_web, Some(("Api.V1", "v1")));
+    let root = resolve_web("Api");
+    assert_eq!(paths(&root)[1..], ["/api/posts", "/posts"]);
+    assert!(root.api_web.is_none());
+    let plain = resolve(&["title"], Adapter::Sqlite);
+    assert_eq!(plain.api_route_path, "/posts");
 }
 
 #[test]
@@ -429,10 +493,38 @@ fn refuses_bad_options() {
         ),
         (
             SpecOptions {
-                web: Some("Admin.Reports".into()),
+                web: Some("Admin.reports".into()),
                 ..SpecOptions::default()
             },
-            "such as AdminReports",
+            "Expected each segment of the web namespace \"Admin.reports\", given with --web, to be a CamelCase module name, but \"reports\" is not; write it such as Admin.Reports",
+        ),
+        (
+            SpecOptions {
+                web: Some("Admin..V1".into()),
+                ..SpecOptions::default()
+            },
+            "The web namespace \"Admin..V1\", given with --web, has an empty segment; write its segments between single dots, such as Admin.V1",
+        ),
+        (
+            SpecOptions {
+                web: Some("Admin.Type".into()),
+                ..SpecOptions::default()
+            },
+            "The web namespace \"Admin.Type\" would be the Rust module \"type\", which is a keyword",
+        ),
+        (
+            SpecOptions {
+                web: Some("Admin.Sqlx".into()),
+                ..SpecOptions::default()
+            },
+            "The web namespace \"Admin.Sqlx\" would be the module sqlx, which clashes with the sqlx crate",
+        ),
+        (
+            SpecOptions {
+                web: Some("Api.Csrf".into()),
+                ..SpecOptions::default()
+            },
+            "The web namespace \"Api.Csrf\" would be the module web::csrf",
         ),
     ];
     for (options, expected) in cases {

@@ -152,6 +152,43 @@ fn primary_keys_are_pinned() {
     }
 }
 
+/// The web layer of a nested namespace's first resource, which creates every module of it:
+/// pages under `Admin.V1` (`src/web/admin/v1/`, `/admin/v1`), and the JSON API under `Api.V1`,
+/// whose leading `Api` is the API's own module and path (`src/web/api/v1/`, `/api/v1`). The
+/// layers below are those of any resource (see [`gen_html_and_json_plans_are_pinned_per_adapter`]).
+#[test]
+fn nested_web_namespaces_are_pinned() {
+    let templates = Templates::new(None);
+    for (kind, web) in [(WebKind::Html, "Admin.V1"), (WebKind::Json, "Api.V1")] {
+        let options = SpecOptions {
+            web: Some(web.to_string()),
+            ..SpecOptions::default()
+        };
+        let dir = bare_app(Adapter::Sqlite);
+        let posts = resource(
+            "Blog",
+            "Post",
+            "posts",
+            &["title"],
+            Adapter::Sqlite,
+            &options,
+        );
+        let posts_app = app(dir.path(), &posts);
+        let generation = Generation {
+            resource: &posts,
+            app: &posts_app,
+            layers: Layers::default(),
+            templates: &templates,
+            now: at(1),
+        };
+        let mut plan = generators::web::plan_web(kind, &generation).unwrap();
+        plan.format(dir.path()).unwrap();
+        let name = format!("gen_{}_nested_namespace_sqlite", kind.name());
+        let plan = rendered(&plan);
+        snapshot_settings().bind(|| insta::assert_snapshot!(name, plan));
+    }
+}
+
 /// Migration versions in output, which follow the clock, as `[VERSION]`.
 fn mask_versions(text: &str) -> String {
     text.split_inclusive('\n')
@@ -398,6 +435,112 @@ fn a_web_namespace_holds_every_controller_of_it() {
     assert!(app.join("tests/api_admin_order_controller.rs").is_file());
 }
 
+/// Nested namespaces share their modules, in any order: a resource under `Admin.V1` then one
+/// under `Admin`, two under `Api.V1` and one under `Api` (the JSON API itself); each module is
+/// declared once, and `axgen routes` lists the nested routes. Pages under `Api` are refused.
+#[test]
+fn nested_web_namespaces_share_their_modules() {
+    let (dir, app) = new_app(&[]);
+    for (kind, schema, plural, web) in [
+        ("html", "Post", "posts", "Admin.V1"),
+        ("html", "Tag", "tags", "Admin"),
+        ("html", "Note", "notes", "Admin.V1"),
+        ("json", "Order", "orders", "Api.V1"),
+        ("json", "Invoice", "invoices", "Api.V1"),
+        ("json", "Item", "items", "Api"),
+    ] {
+        let args = ["gen", kind, "Blog", schema, plural, "name", "--web", web];
+        axgen(&app, &args, 0);
+    }
+    let read = |file: &str| fs::read_to_string(app.join(file)).unwrap();
+    let router = read("src/web/mod.rs");
+    assert_eq!(router.matches("pub mod admin;").count(), 1, "{router}");
+    for merge in [
+        ".merge(admin::v1::post_controller::routes())",
+        ".merge(admin::tag_controller::routes())",
+        ".merge(admin::v1::note_controller::routes())",
+        ".merge(api::v1::order_controller::routes())",
+        ".merge(api::v1::invoice_controller::routes())",
+        ".merge(api::item_controller::routes())",
+    ] {
+        assert!(router.contains(merge), "{merge}\n{router}");
+    }
+    let admin = read("src/web/admin/mod.rs");
+    assert!(
+        admin.contains("pub mod tag_controller;\npub mod v1;\n// axgen:controllers")
+            || admin.contains("pub mod v1;\npub mod tag_controller;\n// axgen:controllers"),
+        "{admin}"
+    );
+    assert!(
+        admin.contains("//! The `Admin` pages, under `/admin`"),
+        "{admin}"
+    );
+    let v1 = read("src/web/admin/v1/mod.rs");
+    assert!(
+        v1.contains("pub mod post_controller;\npub mod note_controller;\n// axgen:controllers"),
+        "{v1}"
+    );
+    assert!(
+        v1.contains("//! The `Admin.V1` pages, under `/admin/v1`"),
+        "{v1}"
+    );
+    let api = read("src/web/api/mod.rs");
+    assert_eq!(api.matches("pub mod v1;").count(), 1, "{api}");
+    assert!(api.contains("pub mod item_controller;"), "{api}");
+    let api_v1 = read("src/web/api/v1/mod.rs");
+    assert!(
+        api_v1.contains("//! The `Api.V1` part of the JSON API, under `/api/v1`"),
+        "{api_v1}"
+    );
+    assert!(
+        api_v1.contains(
+            "pub mod order_controller;\npub mod invoice_controller;\n// axgen:controllers"
+        ),
+        "{api_v1}"
+    );
+    let order = read("src/web/api/v1/order_controller.rs");
+    assert!(order.contains(".route(\"/v1/orders\", get(index).post(create))"));
+    assert!(order.contains("format!(\"/api/v1/orders/{}\", order.id)"));
+    assert!(read("tests/api_v1_order_controller.rs").contains("\"/api/v1/orders\""));
+    assert!(app.join("templates/admin/v1/posts/form.html").is_file());
+    assert!(read("tests/admin_v1_post_controller.rs").contains("\"/admin/v1/posts\""));
+    assert!(app.join("tests/api_item_controller.rs").is_file());
+
+    let routes = axgen(&app, &["routes"], 0).stdout;
+    for route in [
+        "GET     /admin/v1/posts/{id}/edit ",
+        " admin::v1::post_controller::edit\n",
+        " api::v1::order_controller::create\n",
+        "GET     /admin/tags ",
+        "DELETE  /admin/v1/notes/{id} ",
+        "POST    /api/v1/orders ",
+        "PATCH   /api/v1/invoices/{id} ",
+        "GET     /api/items ",
+    ] {
+        assert!(routes.contains(route), "{route}\n{routes}");
+    }
+
+    let before = tree(dir.path());
+    let args = [
+        "gen", "html", "Blog", "Report", "reports", "name", "--web", "Api.V1",
+    ];
+    let run = axgen(&app, &args, 2);
+    assert!(
+        run.stderr.starts_with(
+            "error: The web namespace \"Api.V1\" would be the module web::api, which clashes with src/web/api/mod.rs"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: generate a JSON API there with `axgen gen json ... --web Api.V1`; give pages another namespace, such as Admin.V1"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(dir.path()), before);
+}
+
 #[test]
 fn gen_html_in_an_api_app_is_refused_and_writes_nothing() {
     let (dir, app) = new_app(&["--no-html"]);
@@ -587,10 +730,17 @@ const ANNOTATION_FIELDS: &[&str] = &[
 /// which its first `gen` writes.
 const OLDER_APP: &str = "web_admin_uuid";
 
+/// The `--web` namespaces of the resources of the [`OLDER_APP`], in the order
+/// [`generate_app`] generates them (users, posts, comments, videos, annotations): pages under
+/// `Admin` and nested under `Admin.V1` beside them, the JSON comments under `Api.V1`
+/// (`/api/v1/comments`).
+const NAMESPACES: [&str; 5] = ["Admin", "Admin", "Api.V1", "Admin", "Admin.V1"];
+
 /// `axgen new`, then a parent, the all-types resource (html), a second resource of its
 /// context (json, a chain comment → post → user), videos (html) and their annotations (a
 /// diamond, by `annotations`: `html` or `json`), each generated as a user would; the
-/// [`OLDER_APP`] loses its pagination module first.
+/// [`OLDER_APP`] loses its pagination module first, and puts each resource in one of the
+/// [`NAMESPACES`].
 fn generate_app(
     name: &str,
     adapter: &str,
@@ -598,7 +748,8 @@ fn generate_app(
     extra: &[&str],
 ) -> (tempfile::TempDir, PathBuf) {
     let (dir, app) = new_app_named(name, &["--database", adapter]);
-    if name == OLDER_APP {
+    let namespaces = (name == OLDER_APP).then_some(NAMESPACES);
+    if namespaces.is_some() {
         remove_page_module(&app);
     }
     let users = ["gen", "html", "Accounts", "User", "users"];
@@ -606,14 +757,24 @@ fn generate_app(
     let comments = ["gen", "json", "Blog", "Comment", "comments"];
     let videos = ["gen", "html", "Medias", "Video", "videos"];
     let notes = ["gen", annotations, "Medias", "Annotation", "annotations"];
-    for (command, fields) in [
+    for (i, (command, fields)) in [
         (&users, USER_FIELDS),
         (&posts, ALL_FIELDS),
         (&comments, COMMENT_FIELDS),
         (&videos, VIDEO_FIELDS),
         (&notes, ANNOTATION_FIELDS),
-    ] {
-        let args = [&command[..], fields, extra].concat();
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let web = namespaces.map(|n| ["--web", n[i]]);
+        let args = [
+            &command[..],
+            fields,
+            extra,
+            web.as_ref().map_or(&[], |w| &w[..]),
+        ]
+        .concat();
         axgen(&app, &args, 0);
     }
     (dir, app)
@@ -622,18 +783,14 @@ fn generate_app(
 /// The apps `gen html` and `gen json` extend format, lint and pass their own tests (every
 /// route, through the router) on every database; on SQLite the migrations also apply with
 /// `axgen db setup`. On PostgreSQL every table's primary key is `uid` (`--primary-key`), and
-/// references point at it. The annotations' diamond is JSON on each database (as in issue 10), and
-/// HTML in the admin app.
+/// references point at it. The annotations' diamond is JSON on each database (as in issue
+/// 10), and HTML in the admin app, whose resources are in nested namespaces too
+/// ([`NAMESPACES`]).
 #[test]
 fn generated_web_apps_build_test_and_lint_clean() {
     let variants: [(&str, &str, &[&str], Option<&str>); 4] = [
         ("web_sqlite", "sqlite", &[], None),
-        (
-            "web_admin_uuid",
-            "sqlite",
-            &["--binary-id", "--web", "Admin"],
-            None,
-        ),
+        ("web_admin_uuid", "sqlite", &["--binary-id"], None),
         (
             "web_postgres",
             "postgres",

@@ -38,9 +38,15 @@ fn commands_for(name: &str, place: Place) -> Vec<String> {
                 "gen html Blog {} items title",
                 naming::camel(schema)
             )],
+            // `gen json --web Api` is the JSON API itself, which pages cannot be in.
+            None if name == "api" => vec![
+                format!("gen html Blog Post posts title --web {camel}"),
+                format!("gen html Blog Post posts title --web {camel}.V1"),
+            ],
             None => vec![
                 format!("gen html Blog Post posts title --web {camel}"),
                 format!("gen json Blog Post posts title --web {camel}"),
+                format!("gen json Blog Post posts title --web Api.{camel}"),
             ],
         },
         Place::Type => vec![
