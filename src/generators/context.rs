@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::UsageError;
 use crate::generators::app::App;
 use crate::generators::edits::ModuleEdits;
-use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render};
+use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render, to_value};
 use crate::generators::schema::{self, FieldModel, Model};
 use crate::generators::{GenRequest, Generation};
 use crate::plan::{Op, Plan};
@@ -67,6 +67,8 @@ pub struct Fixture {
     /// The resource of the table, when axgen generated it with a context; without one the
     /// fixture is left for the user to write.
     pub parent: Option<Resource>,
+    /// The path of the parent's context from the tests: `blog::accounts`.
+    pub context_path: Option<String>,
     /// The parent's fields with valid values.
     pub fields: Vec<FixtureField>,
     /// The ids of the rows the parent references, which the caller inserts first and
@@ -152,10 +154,11 @@ fn add_functions(model: &Model, templates: &Templates, edits: &mut ModuleEdits) 
     let Some(context) = &resource.context else {
         return Err(UsageError::new("a context is needed to generate context functions").into());
     };
-    let functions = render(templates, "context/functions.rs.jinja", model)?;
+    let model = to_value(model);
+    let functions = templates.render("context/functions.rs.jinja", &model)?;
     // A blank line between each schema's functions and the next.
     let functions = functions.trim_end().to_string() + "\n\n";
-    let imports = render(templates, "context/imports.rs.jinja", model)?;
+    let imports = templates.render("context/imports.rs.jinja", &model)?;
     edits.insert(&context.file, IMPORTS_MARKER, imports);
     edits.insert_rust(&context.file, FUNCTIONS_MARKER, functions);
     Ok(())
@@ -219,7 +222,7 @@ pub fn refuse_other_functions(plan: &Plan, resource: &Resource, app: &App) -> Re
 pub fn test_model<'a>(model: &'a Model<'a>, app: &App) -> TestModel<'a> {
     let resource = model.resource;
     let known = app.generated();
-    let mut fixtures = Fixtures::new(&known, resource);
+    let mut fixtures = Fixtures::new(&known, &app.name, resource);
     let mut direct: Vec<Fixture> = Vec::new();
     let fields = model
         .fields
@@ -259,6 +262,8 @@ pub fn test_model<'a>(model: &'a Model<'a>, app: &App) -> TestModel<'a> {
 /// Builds the fixtures of referenced tables, each once, dependencies first.
 pub struct Fixtures<'a> {
     known: &'a BTreeMap<String, Resource>,
+    /// The app's crate name, which starts the paths to parents' contexts.
+    app: &'a str,
     own_table: &'a str,
     id_type: &'a str,
     /// The fixtures built so far.
@@ -268,9 +273,14 @@ pub struct Fixtures<'a> {
 impl<'a> Fixtures<'a> {
     /// No fixture yet, for the tests of `resource`; `known` are the resources of
     /// [`App::generated`].
-    pub fn new(known: &'a BTreeMap<String, Resource>, resource: &'a Resource) -> Fixtures<'a> {
+    pub fn new(
+        known: &'a BTreeMap<String, Resource>,
+        app: &'a str,
+        resource: &'a Resource,
+    ) -> Fixtures<'a> {
         Fixtures {
             known,
+            app,
             own_table: &resource.table,
             id_type: &resource.id_rust_type,
             defined: Vec::new(),
@@ -320,6 +330,7 @@ impl<'a> Fixtures<'a> {
                 var: format!("{table}_id"),
                 id_type: self.id_type.to_string(),
                 parent: None,
+                context_path: None,
                 fields: Vec::new(),
                 params: Vec::new(),
                 numbered: false,
@@ -370,6 +381,10 @@ impl<'a> Fixtures<'a> {
             numbered,
             fields,
             params,
+            context_path: parent
+                .context
+                .as_ref()
+                .map(|context| [self.app, "::", &context.module_path].concat()),
             parent: Some(parent),
             field: None,
         }

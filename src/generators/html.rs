@@ -5,11 +5,12 @@
 use std::path::Path;
 
 use anyhow::Result;
+use minijinja::Value;
 use serde::Serialize;
 
 use crate::adapter::Adapter;
 use crate::error::UsageError;
-use crate::generators::render::{render, rust_string};
+use crate::generators::render::rust_string;
 use crate::generators::schema::FieldModel;
 use crate::plan::Plan;
 use crate::spec::{Field, Input, Kind, Resource};
@@ -27,14 +28,14 @@ const PAGES: [&str; 5] = ["index", "show", "new", "edit", "form"];
 pub fn plan_pages(
     plan: &mut Plan,
     template_dir: &str,
-    context: &impl Serialize,
+    context: &Value,
     templates: &Templates,
 ) -> Result<()> {
     for page in PAGES {
         let file = [page, ".html"].concat();
         let path = Path::new("templates").join(template_dir).join(&file);
         let template = ["html/templates/", &file, ".jinja"].concat();
-        plan.create(path, render(templates, &template, context)?);
+        plan.create(path, templates.render(&template, context)?);
     }
     Ok(())
 }
@@ -88,7 +89,7 @@ impl ReferenceOptions {
             name: field.name.clone(),
             table: reference.table.clone(),
             column: reference.column.clone(),
-            options: [field.name.as_str(), "options"].join("_"),
+            options: reference.options.clone(),
             option_type,
             param: sql::limit_placeholder(adapter, 1),
         })

@@ -40,6 +40,11 @@ pub fn render(templates: &Templates, name: &str, model: &impl Serialize) -> Resu
     templates.render(name, &Value::from(Serde(model)))
 }
 
+/// `model` as the templates read it: converted once for a model several templates render.
+pub fn to_value(model: &impl Serialize) -> Value {
+    Value::from(Serde(model))
+}
+
 /// `text` as a Rust string literal.
 pub fn rust_string(text: &str) -> String {
     serde_json::Value::from(text).to_string()

@@ -13,7 +13,7 @@ use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::migration::{self, MIGRATIONS_DIR};
-use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render};
+use crate::generators::render::{CONTEXTS_MARKER, LIB_RS, SCHEMAS_MARKER, render, to_value};
 use crate::generators::{GenRequest, Generation};
 use crate::plan::Plan;
 use crate::spec::{self, Field, Kind, Resource};
@@ -241,13 +241,14 @@ fn plan_migration(
     let version = migration::next_version(&migration::existing(&dir)?, now);
     let name = format!("create_{table}");
     let base = PathBuf::from(MIGRATIONS_DIR).join(migration::stem(version, &name));
+    let model = to_value(model);
     plan.create(
         base.with_extension("up.sql"),
-        render(templates, "schema/up.sql.jinja", model)?,
+        templates.render("schema/up.sql.jinja", &model)?,
     );
     plan.create(
         base.with_extension("down.sql"),
-        render(templates, "schema/down.sql.jinja", model)?,
+        templates.render("schema/down.sql.jinja", &model)?,
     );
     Ok(())
 }

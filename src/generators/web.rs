@@ -17,8 +17,8 @@ use crate::generators::app::App;
 use crate::generators::context::{self, Fixture, FixtureCall};
 use crate::generators::html;
 use crate::generators::render::{
-    API_CONTROLLERS_MARKER, API_ROUTES_MARKER, CONTROLLERS_MARKER, ROUTES_MARKER, render,
-    rust_string,
+    API_CONTROLLERS_MARKER, API_ROUTES_MARKER, CONTROLLERS_MARKER, ROUTES_MARKER, rust_string,
+    to_value,
 };
 use crate::generators::schema::{FieldModel, Model};
 use crate::naming;
@@ -191,7 +191,8 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
     };
     let folder = kind.name();
     let name = |template: &str| [folder, "/", template].concat();
-    let rust = |template: &str| render(templates, &name(template), &context);
+    let context = to_value(&context);
+    let rust = |template: &str| templates.render(&name(template), &context);
     let mut plan = Plan::default();
     plan.create_rust(&names.controller_file, rust("controller.rs.jinja")?);
     if kind == WebKind::Html {
@@ -319,7 +320,7 @@ impl<'a> TestModel<'a> {
             .into_iter()
             .map(|t| {
                 let f = t.field.field;
-                let form_key = [resource.singular.as_str(), "[", &f.name, "]"].concat();
+                let form_key = f.form_key.clone();
                 let has_input = f.input != Input::None;
                 match &f.references {
                     Some(_) => TestField {

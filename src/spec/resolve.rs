@@ -85,6 +85,8 @@ pub struct Functions {
     /// The test fixture inserting a row through `create`, for tests that reference the
     /// resource: `insert_post`.
     pub insert: String,
+    /// The controller tests' fixture creating a row through the context: `post_fixture`.
+    pub fixture: String,
 }
 
 impl Functions {
@@ -100,6 +102,7 @@ impl Functions {
             delete: name("delete", singular),
             change: name("change", singular),
             insert: name("insert", singular),
+            fixture: [singular, "_fixture"].concat(),
         }
     }
 }
@@ -198,6 +201,10 @@ pub struct Field {
     pub ident: String,
     /// The human label: `Published at`.
     pub label: String,
+    /// The form key of its input: `post[published_at]`.
+    pub form_key: String,
+    /// The `id` of its input, which its label names: `post_published_at`.
+    pub input_id: String,
     /// The type word as recorded: `string`, `utc_datetime_usec`, `array`, `references`...
     pub type_name: String,
     /// What the type is: `utc_datetime` for `utc_datetime` and `utc_datetime_usec` alike.
@@ -266,6 +273,9 @@ pub struct Reference {
     pub rust_type: String,
     /// The column type of the key for the adapter.
     pub sql_type: String,
+    /// The function and template variable holding the keys a form's select offers:
+    /// `user_id_options`.
+    pub options: String,
 }
 
 impl Spec {
@@ -289,6 +299,7 @@ impl Spec {
         let scope = FieldScope {
             adapter,
             schema: &self.schema,
+            singular: &singular,
             id,
         };
         let fields: Vec<Field> = self.fields.iter().map(|f| scope.resolve(f)).collect();
@@ -403,6 +414,8 @@ fn crates(fields: &[FieldSpec], id: &IdInfo) -> Crates {
 struct FieldScope<'a> {
     adapter: Adapter,
     schema: &'a str,
+    /// The schema's snake_case name, which prefixes form keys.
+    singular: &'a str,
     id: &'static IdInfo,
 }
 
@@ -430,6 +443,8 @@ impl FieldScope<'_> {
             name: spec.name.clone(),
             ident: naming::rust_ident(&spec.name),
             label: naming::human(&spec.name),
+            form_key: [self.singular, "[", &spec.name, "]"].concat(),
+            input_id: [self.singular, "_", &spec.name].concat(),
             type_name: ty.name.clone(),
             kind: ty.kind,
             rust_type: if modifiers.optional {
@@ -473,6 +488,7 @@ impl FieldScope<'_> {
                 column: "id".to_string(),
                 rust_type: self.id.rust.clone(),
                 sql_type: self.id.sql.get(self.adapter).to_string(),
+                options: [spec.name.as_str(), "_options"].concat(),
             }),
             _ => None,
         }
