@@ -277,6 +277,12 @@ pub struct GenMigrationArgs {
     /// Name of the migration, in snake_case (e.g. add_slug_to_posts).
     pub name: String,
 
+    /// Columns, for a name that says the change: add_<what>_to_<table> adds them,
+    /// remove_<what>_from_<table> drops them, add_index_to_<table> indexes them
+    /// (e.g. add_views_to_posts views:integer:default=0).
+    #[arg(value_name = "FIELD")]
+    pub fields: Vec<String>,
+
     #[command(flatten)]
     pub migrations: MigrationsPathArgs,
 

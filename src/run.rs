@@ -15,6 +15,7 @@ use crate::cli::{
 use crate::db::{
     DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show, Sources,
 };
+use crate::generators::migration::MigrationRequest;
 use crate::generators::new::NewRequest;
 use crate::generators::{GenRequest, Generator, Layers, WebKind};
 use crate::output::Printer;
@@ -51,13 +52,15 @@ where
         Command::New(args) => crate::generators::new::run(&new_request(args), &cwd, &printer),
         Command::Gen(command) => match resource_generator(command) {
             Ok((generator, request)) => crate::generators::run(generator, &request, &cwd, &printer),
-            Err(migration) => crate::generators::migration::run(
-                &migration.name,
-                migration.dry_run,
-                migration.migrations.migrations_path.as_deref(),
-                &cwd,
-                &printer,
-            ),
+            Err(migration) => {
+                let request = MigrationRequest {
+                    name: migration.name,
+                    fields: migration.fields,
+                    migrations_path: migration.migrations.migrations_path,
+                    dry_run: migration.dry_run,
+                };
+                crate::generators::migration::run(&request, &cwd, &printer)
+            }
         },
         Command::Migrate(args) => {
             let request = migrate_request(&args);

@@ -98,12 +98,7 @@ impl App {
     /// Points each reference of `resource` at the primary key of the table it references,
     /// when axgen generated that table (`--primary-key`); `id` otherwise.
     pub fn point_references(&self, resource: &mut Resource) {
-        let keys = self
-            .recorded
-            .iter()
-            .map(|(table, parent)| (table.clone(), parent.primary_key.clone()))
-            .collect();
-        point_references(resource, &keys);
+        point_references(resource, &primary_keys(&self.recorded));
     }
 
     /// Refuses a reference whose type is not the type of the ids of the table it points to,
@@ -169,18 +164,23 @@ fn recorded_in(
             Some((resource.table.clone(), resource))
         })
         .collect();
-    let keys: BTreeMap<String, String> = recorded
-        .iter()
-        .map(|(table, resource)| (table.clone(), resource.primary_key.clone()))
-        .collect();
+    let keys = primary_keys(&recorded);
     for resource in recorded.values_mut() {
         point_references(resource, &keys);
     }
     recorded
 }
 
+/// The primary key of each recorded resource's table.
+pub fn primary_keys(recorded: &BTreeMap<String, Resource>) -> BTreeMap<String, String> {
+    recorded
+        .iter()
+        .map(|(table, resource)| (table.clone(), resource.primary_key.clone()))
+        .collect()
+}
+
 /// Points each reference of `resource` at the primary key `keys` gives for its table, if any.
-fn point_references(resource: &mut Resource, keys: &BTreeMap<String, String>) {
+pub fn point_references(resource: &mut Resource, keys: &BTreeMap<String, String>) {
     for field in &mut resource.fields {
         if let Some(reference) = &mut field.references
             && let Some(key) = keys.get(&reference.table)

@@ -1,6 +1,8 @@
-//! `axgen gen migration`: an empty reversible migration pair, and the migration clock every
-//! generator that writes migrations shares.
+//! `axgen gen migration`: a reversible migration pair, written from its name and fields as
+//! Rails does (`add_x_to_t`, `remove_x_from_t`, `add_index_to_t`) or left empty to fill, and
+//! the migration clock every generator that writes migrations shares.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,11 +11,16 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use minijinja::context;
 
+use super::app;
 use crate::adapter::Adapter;
 use crate::error::UsageError;
+use crate::naming;
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
 use crate::project::Project;
+use crate::spec::field::parse_fields;
+use crate::spec::{Resource, Spec};
+use crate::sql::alter;
 use crate::templates::Templates;
 
 /// The folder of an app holding its migrations.
@@ -99,13 +106,243 @@ pub fn plan(
     plan.next_steps = vec![
         "Write the change in the .up.sql file and its undo in the .down.sql file, then run:".into(),
         String::new(),
-        if folder == Path::new(MIGRATIONS_DIR) {
-            "    $ axgen migrate".into()
-        } else {
-            format!("    $ axgen migrate --migrations-path {}", folder.display())
-        },
+        migrate_command(folder),
     ];
     Ok(plan)
+}
+
+/// The table `change` alters, resolved for `adapter` with only the change's fields: ids and
+/// references as the app's recorded resources have them. Refuses a change the migration could
+/// not make, or not undo.
+fn changed_table(
+    change: Change<'_>,
+    fields: &[String],
+    adapter: Adapter,
+    known: &BTreeMap<String, Resource>,
+    migrations: &Path,
+) -> Result<Resource, UsageError> {
+    let table = change.table();
+    if !naming::is_snake_case(table) {
+        return Err(UsageError::new(format!(
+            "Expected the table in the migration's name, \"{table}\", to be snake_case"
+        )));
+    }
+    let recorded = known.get(table);
+    let singular = naming::singular_of(table);
+    let spec = Spec {
+        context: None,
+        schema: naming::camel(&singular),
+        plural: table.to_string(),
+        table: None,
+        binary_id: recorded.is_some_and(|r| r.binary_id),
+        web: None,
+        primary_key: recorded.map(|r| r.primary_key.clone()),
+        fields: parse_fields(fields, &singular)?,
+    };
+    let mut resource = spec.resolve(adapter);
+    app::point_references(&mut resource, &app::primary_keys(known));
+    if let Some(recorded) = recorded {
+        let columns = columns(recorded, migrations);
+        check_against(change, &resource, recorded, &columns)?;
+        if let Change::Remove(_) = change {
+            keep_indexes(&mut resource, recorded);
+        }
+    }
+    match change {
+        Change::AddIndex(_) => {
+            let unindexable = resource
+                .fields
+                .iter()
+                .find(|f| crate::spec::types::lookup(&f.type_name).is_none_or(|t| !t.indexable));
+            if let Some(field) = unindexable {
+                return Err(UsageError::new(format!(
+                    "The field \"{}\" cannot be indexed: not every database can index a {} column",
+                    field.name, field.type_name
+                )));
+            }
+            for field in &mut resource.fields {
+                field.index = !field.unique;
+            }
+        }
+        Change::Add(_) | Change::Remove(_) => {
+            if let Some(field) = resource
+                .fields
+                .iter()
+                .find(|f| !f.optional && f.default.is_none())
+            {
+                let when = match change {
+                    Change::Remove(_) => "added back by the rollback",
+                    _ => "added",
+                };
+                return Err(UsageError::new(format!(
+                    "The column \"{}\" would be {when} to {table} with no value for the rows it has; make it optional or give it a default, such as {}:{}:default=…",
+                    field.name, field.name, field.type_name
+                )));
+            }
+            if let Some(field) = resource.fields.iter().find(|f| f.unique && !f.optional) {
+                return Err(UsageError::new(format!(
+                    "The unique column \"{}\" cannot be {} {table} as a required column: its default would give every row the same value; make it optional",
+                    field.name,
+                    match change {
+                        Change::Remove(_) => "added back by the rollback to",
+                        _ => "added to",
+                    }
+                )));
+            }
+            if let Some(field) = alter::needs_rebuild(&resource) {
+                return Err(UsageError::new(format!(
+                    "SQLite cannot add or drop the column \"{field}\" in place (its foreign key or CHECK needs the table rebuilt), and axgen does not write that rebuild yet"
+                ))
+                .with_hint("write this migration by hand, as https://www.sqlite.org/lang_altertable.html#otheralter shows, or leave out this field"));
+            }
+        }
+    }
+    Ok(resource)
+}
+
+/// The columns of `recorded`'s table other than its key and timestamps: its recorded fields,
+/// then the columns the migrations axgen wrote in `dir` added or dropped since, in order.
+fn columns(recorded: &Resource, dir: &Path) -> Vec<String> {
+    let mut columns: Vec<String> = recorded.fields.iter().map(|f| f.name.clone()).collect();
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".up.sql"))
+        .collect();
+    files.sort();
+    let add = format!("ALTER TABLE {} ADD COLUMN ", recorded.table);
+    let drop = format!("ALTER TABLE {} DROP COLUMN ", recorded.table);
+    for text in files
+        .iter()
+        .filter_map(|path| fs::read_to_string(path).ok())
+    {
+        for line in text.lines() {
+            let column = |rest: &str| rest.split([' ', ';']).next().unwrap_or("").to_string();
+            if let Some(rest) = line.strip_prefix(&add) {
+                let column = column(rest);
+                if !columns.contains(&column) {
+                    columns.push(column);
+                }
+            } else if let Some(rest) = line.strip_prefix(&drop) {
+                let column = column(rest);
+                columns.retain(|c| *c != column);
+            }
+        }
+    }
+    columns
+}
+
+/// Refuses adding a column the table has, or removing or indexing one it does not have (as
+/// [`columns`] knows them); a removed field must have the type it was recorded with.
+fn check_against(
+    change: Change<'_>,
+    changed: &Resource,
+    recorded: &Resource,
+    columns: &[String],
+) -> Result<(), UsageError> {
+    let has = |name: &str| columns.iter().any(|c| c == name);
+    for field in &changed.fields {
+        let table = &recorded.table;
+        match change {
+            Change::Add(_) if has(&field.name) => {
+                return Err(UsageError::new(format!(
+                    "The table {table} already has the field \"{}\"; leave it out of the migration",
+                    field.name
+                )));
+            }
+            Change::Remove(_) if has(&field.name) => {
+                let was = recorded.fields.iter().find(|f| f.name == field.name);
+                if let Some(was) = was.filter(|was| was.type_name != field.type_name) {
+                    return Err(UsageError::new(format!(
+                        "The field \"{}\" of {table} is {}, not {}; give it as {}:{} so the rollback can add it back",
+                        field.name,
+                        naming::with_article(&was.type_name),
+                        naming::with_article(&field.type_name),
+                        field.name,
+                        was.type_name
+                    )));
+                }
+            }
+            Change::Remove(_) | Change::AddIndex(_) if !has(&field.name) => {
+                return Err(UsageError::new(format!(
+                    "The table {table} has no field \"{}\" (its fields: {})",
+                    field.name,
+                    columns.join(", ")
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Gives each removed field the indexes its column has, as recorded, so that the migration
+/// drops them first (SQLite cannot drop an indexed column) and its rollback makes them again.
+fn keep_indexes(removed: &mut Resource, recorded: &Resource) {
+    for field in &mut removed.fields {
+        if let Some(was) = recorded.fields.iter().find(|f| f.name == field.name) {
+            field.unique = was.unique;
+            field.index = was.index;
+        }
+    }
+}
+
+/// Plans the migration pair of `change` on `resource` (the table with the change's fields).
+fn plan_change(
+    name: &str,
+    change: Change<'_>,
+    resource: &Resource,
+    version: i64,
+    folder: &Path,
+    templates: &Templates,
+) -> Result<Plan> {
+    let alter = match change {
+        Change::Add(_) => alter::add_columns(resource),
+        Change::Remove(_) => alter::remove_columns(resource),
+        Change::AddIndex(_) => alter::add_indexes(resource),
+    };
+    let context = context! {
+        name => name,
+        dialect => dialect_name(resource.adapter),
+        up => alter.up,
+        down => alter.down,
+    };
+    let base = folder.join(stem(version, name));
+    let mut plan = Plan::default();
+    plan.create(
+        base.with_extension("up.sql"),
+        templates.render("migration/change.up.sql.jinja", &context)?,
+    );
+    plan.create(
+        base.with_extension("down.sql"),
+        templates.render("migration/change.down.sql.jinja", &context)?,
+    );
+    plan.next_steps = vec![
+        "Remember to update your repository by running migrations:".into(),
+        String::new(),
+        migrate_command(folder),
+    ];
+    if let Change::Remove(table) = change {
+        let columns: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();
+        plan.next_steps.extend([
+            String::new(),
+            format!(
+                "The migration drops the data of {table}.{}; a rollback brings the column back, not the data. To rename a column, write the migration by hand.",
+                columns.join(", ")
+            ),
+        ]);
+    }
+    Ok(plan)
+}
+
+/// `axgen migrate`, with the `--migrations-path` of `folder` when it is not the default.
+fn migrate_command(folder: &Path) -> String {
+    if folder == Path::new(MIGRATIONS_DIR) {
+        "    $ axgen migrate".into()
+    } else {
+        format!("    $ axgen migrate --migrations-path {}", folder.display())
+    }
 }
 
 /// The migrations folder, relative to the app's `root`: `migrations`, or `given` (relative to
@@ -163,22 +400,95 @@ fn validate_name(name: &str, existing: &[Existing]) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// `axgen gen migration NAME` into `migrations/`, or the folder `migrations_path` names (inside
-/// the app); `dry_run` prints the plan and writes nothing.
-pub fn run(
-    name: &str,
-    dry_run: bool,
-    migrations_path: Option<&Path>,
-    cwd: &Path,
-    printer: &Printer,
-) -> Result<ExitCode> {
+/// What `gen migration` is asked for: a name, the fields of its change, and where to write.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationRequest {
+    /// `add_view_count_to_videos`.
+    pub name: String,
+    /// The columns the name's change is about: `view_count:integer:default=0`.
+    pub fields: Vec<String>,
+    /// `--migrations-path`, if given.
+    pub migrations_path: Option<PathBuf>,
+    pub dry_run: bool,
+}
+
+/// The change a migration's name asks for, as Rails reads it, with its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change<'a> {
+    /// `add_<what>_to_<table>`: add the fields as columns.
+    Add(&'a str),
+    /// `remove_<what>_from_<table>`: drop the fields' columns.
+    Remove(&'a str),
+    /// `add_index_to_<table>`: index the fields.
+    AddIndex(&'a str),
+}
+
+impl<'a> Change<'a> {
+    /// The change `name` asks for; with a table name that itself holds `_to_` or `_from_`, the
+    /// split naming a table axgen generated wins, else the last one.
+    fn of(name: &'a str, known: &BTreeMap<String, Resource>) -> Option<Change<'a>> {
+        if let Some(table) = name.strip_prefix("add_index_to_") {
+            return Some(Change::AddIndex(table));
+        }
+        let split = |rest: &'a str, word: &str| {
+            let tables: Vec<&'a str> = rest
+                .match_indices(word)
+                .map(|(at, _)| &rest[at + word.len()..])
+                .filter(|table| !table.is_empty())
+                .collect();
+            let known_table = tables.iter().find(|t| known.contains_key(**t));
+            known_table.or(tables.last()).copied()
+        };
+        if let Some(rest) = name.strip_prefix("add_") {
+            return split(rest, "_to_").map(Change::Add);
+        }
+        if let Some(rest) = name.strip_prefix("remove_") {
+            return split(rest, "_from_").map(Change::Remove);
+        }
+        None
+    }
+
+    fn table(self) -> &'a str {
+        match self {
+            Change::Add(table) | Change::Remove(table) | Change::AddIndex(table) => table,
+        }
+    }
+}
+
+/// `axgen gen migration NAME [FIELD...]` into `migrations/`, or the folder `--migrations-path`
+/// names (inside the app); `--dry-run` prints the plan and writes nothing.
+pub fn run(request: &MigrationRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
+    let MigrationRequest {
+        name,
+        fields,
+        migrations_path,
+        dry_run,
+    } = request;
+    let (name, dry_run) = (name.as_str(), *dry_run);
     let project = Project::find(cwd)?;
-    let folder = folder_in_app(&project.root, migrations_path, cwd)?;
+    let folder = folder_in_app(&project.root, migrations_path.as_deref(), cwd)?;
     let existing = existing(&project.root.join(&folder))?;
     validate_name(name, &existing)?;
     let version = next_version(&existing, Utc::now());
     let templates = Templates::new(Some(&project.root));
-    let plan = plan(name, version, &folder, project.adapter(), &templates)?;
+    let known = super::app::recorded_resources(&project.root, project.adapter());
+    let plan = match (Change::of(name, &known), fields.is_empty()) {
+        (_, true) => plan(name, version, &folder, project.adapter(), &templates)?,
+        (Some(change), false) => {
+            let migrations = project.root.join(&folder);
+            let resource = changed_table(change, fields, project.adapter(), &known, &migrations)?;
+            plan_change(name, change, &resource, version, &folder, &templates)?
+        }
+        (None, false) => {
+            return Err(UsageError::new(format!(
+                "The migration \"{name}\" is given fields, but its name says no change axgen can write from them"
+            ))
+            .with_hint(
+                "name it add_<what>_to_<table>, remove_<what>_from_<table> or add_index_to_<table>, or leave out the fields and write the SQL yourself",
+            )
+            .into());
+        }
+    };
     let options = ApplyOptions {
         force: false,
         dry_run,

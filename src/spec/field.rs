@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use crate::error::UsageError;
 use crate::naming;
 
-use super::types::{self, Arg, TypeInfo};
+use super::types::{self, Arg, Kind, TypeInfo};
 
 /// The modifiers a field may carry, in the order error messages list them.
 pub const MODIFIERS: &[&str] = &["unique", "index", "redact", "optional"];
@@ -27,6 +27,8 @@ pub struct FieldSpec {
     pub arg: TypeArg,
     /// The modifiers given.
     pub modifiers: Modifiers,
+    /// The column's default, as given with `:default=VALUE` (checked against the type).
+    pub default: Option<String>,
 }
 
 /// What followed the type word.
@@ -80,18 +82,81 @@ pub fn parse_field(raw: &str, singular: &str) -> Result<FieldSpec, UsageError> {
     };
     let ty = types::lookup(type_word).ok_or_else(|| unknown_type(name, type_word))?;
     let (arg, rest) = parse_arg(ty, name, rest)?;
-    let modifiers = parse_modifiers(name, rest)?;
+    let (defaults, rest): (Vec<&str>, Vec<&str>) = rest
+        .iter()
+        .partition(|word| word.starts_with(DEFAULT_PREFIX));
+    let modifiers = parse_modifiers(name, &rest)?;
     check_indexable(name, ty, modifiers)?;
+    let default = match defaults.as_slice() {
+        [] => None,
+        [word] => {
+            let value = &word[DEFAULT_PREFIX.len()..];
+            check_default(name, ty, &arg, value)?;
+            Some(value.to_string())
+        }
+        _ => {
+            return Err(UsageError::new(format!(
+                "The field \"{name}\" has more than one default; give it one :default=VALUE"
+            )));
+        }
+    };
     Ok(FieldSpec {
         name: name.to_string(),
         ty,
         arg,
         modifiers,
+        default,
     })
 }
 
+/// What starts the modifier giving a column its default: `views:integer:default=0`.
+pub const DEFAULT_PREFIX: &str = "default=";
+
 fn is_modifier(word: &str) -> bool {
-    MODIFIERS.contains(&word)
+    MODIFIERS.contains(&word) || word.starts_with(DEFAULT_PREFIX)
+}
+
+/// A default must be a value of the field's type that every dialect takes as a literal.
+fn check_default(name: &str, ty: &TypeInfo, arg: &TypeArg, value: &str) -> Result<(), UsageError> {
+    let valid = match ty.kind {
+        Kind::String | Kind::Text => true,
+        Kind::Integer => value.parse::<i32>().is_ok(),
+        Kind::Bigint => value.parse::<i64>().is_ok(),
+        Kind::Float => value.parse::<f64>().is_ok_and(f64::is_finite),
+        Kind::Decimal => {
+            let digits = value.strip_prefix('-').unwrap_or(value);
+            let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+            [whole, fraction]
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        }
+        Kind::Boolean => matches!(value, "true" | "false"),
+        Kind::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
+        Kind::Enum => matches!(arg, TypeArg::Values(values) if values.iter().any(|v| v == value)),
+        _ => {
+            return Err(UsageError::new(format!(
+                "The field \"{name}\" cannot have a default: a {} column takes no default here; drop :default= or make the field optional",
+                ty.name
+            )));
+        }
+    };
+    if valid {
+        return Ok(());
+    }
+    let example = match ty.kind {
+        Kind::Integer | Kind::Bigint => "0",
+        Kind::Float | Kind::Decimal => "0.0",
+        Kind::Boolean => "false",
+        Kind::Date => "2026-01-01",
+        _ => match arg {
+            TypeArg::Values(values) => values.first().map_or("", String::as_str),
+            _ => "",
+        },
+    };
+    Err(UsageError::new(format!(
+        "The default \"{value}\" of the field \"{name}\" is not a valid {} value, such as {example}",
+        ty.name
+    )))
 }
 
 /// The rules for a field name, in the order users most likely break them.
@@ -278,7 +343,7 @@ fn parse_modifiers(name: &str, words: &[&str]) -> Result<Modifiers, UsageError> 
             "optional" => &mut modifiers.optional,
             _ => {
                 return Err(UsageError::new(format!(
-                    "Unknown modifier \"{word}\" for the field \"{name}\"; valid modifiers are: {}",
+                    "Unknown modifier \"{word}\" for the field \"{name}\"; valid modifiers are: {}, default=VALUE",
                     MODIFIERS.join(", ")
                 )));
             }

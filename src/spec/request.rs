@@ -148,6 +148,9 @@ fn field_spec(field: &Field) -> String {
             .filter(|(on, _)| *on)
             .map(|(_, m)| m.to_string()),
     );
+    if let Some(default) = &field.default {
+        parts.push(format!("default={default}"));
+    }
     parts.join(":")
 }
 

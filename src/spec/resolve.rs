@@ -228,6 +228,10 @@ pub struct Field {
     pub index: bool,
     /// Never shown by `Debug`, logs or list pages.
     pub redact: bool,
+    /// The default as given with `:default=VALUE`: `0`, `draft`.
+    pub default: Option<String>,
+    /// That default as a literal of the adapter's SQL: `0`, `'draft'`, `TRUE`.
+    pub default_sql: Option<String>,
     /// The generated enum type: `PostStatus` for the field `status` of `Post`.
     pub enum_type: Option<String>,
     /// The enum's values as stored: `["draft", "published"]`.
@@ -411,6 +415,18 @@ fn crates(fields: &[FieldSpec], id: &IdInfo) -> Crates {
 }
 
 /// What resolving a field depends on besides the field.
+/// A default value as a literal of `adapter`'s SQL: numbers as they are, booleans as each
+/// dialect keeps them, anything else quoted.
+fn default_sql(kind: Kind, value: &str, adapter: Adapter) -> String {
+    match (kind, value, adapter) {
+        (Kind::Integer | Kind::Bigint | Kind::Float, _, _) => value.to_string(),
+        (Kind::Boolean, "true", Adapter::Sqlite) => "1".to_string(),
+        (Kind::Boolean, _, Adapter::Sqlite) => "0".to_string(),
+        (Kind::Boolean, _, _) => value.to_uppercase(),
+        _ => format!("'{}'", value.replace('\'', "''")),
+    }
+}
+
 struct FieldScope<'a> {
     adapter: Adapter,
     schema: &'a str,
@@ -460,6 +476,11 @@ impl FieldScope<'_> {
             unique: modifiers.unique,
             index: (modifiers.index || ty.auto_index) && !modifiers.unique,
             redact: modifiers.redact,
+            default: spec.default.clone(),
+            default_sql: spec
+                .default
+                .as_deref()
+                .map(|value| default_sql(ty.kind, value, self.adapter)),
             enum_values: enum_values(spec).to_vec(),
             enum_variants: enum_variants(spec),
             array_of: self.array_of(spec),

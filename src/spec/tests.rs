@@ -547,7 +547,7 @@ fn refuses_bad_fields() {
         ),
         (
             &["title:string:uniq"],
-            "Unknown modifier \"uniq\" for the field \"title\"; valid modifiers are: unique, index, redact, optional",
+            "Unknown modifier \"uniq\" for the field \"title\"; valid modifiers are: unique, index, redact, optional, default=VALUE",
         ),
         (&["status:enum"], "The enum field \"status\" has no values"),
         (&["status:enum:optional"], "has no values"),
@@ -809,4 +809,37 @@ fn a_plural_that_is_its_singular_names_its_lists_as_phoenix_does() {
         ("series_collection", "list_series")
     );
     assert_eq!(r.primary_key, "id");
+}
+
+#[test]
+fn defaults_are_checked_against_the_type_and_written_in_each_dialect() {
+    let views = field("views:integer:default=0", Adapter::Mysql);
+    assert_eq!(
+        (views.default.as_deref(), views.default_sql.as_deref()),
+        (Some("0"), Some("0"))
+    );
+    let sql = |spec: &str, adapter| field(spec, adapter).default_sql;
+    assert_eq!(
+        sql("ok:boolean:default=true", Adapter::Sqlite).as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        sql("ok:boolean:default=false", Adapter::Postgres).as_deref(),
+        Some("FALSE")
+    );
+    assert_eq!(
+        sql("title:default=it's", Adapter::Sqlite).as_deref(),
+        Some("'it''s'")
+    );
+    assert_eq!(
+        sql("s:enum:a:b:default=b", Adapter::Mysql).as_deref(),
+        Some("'b'")
+    );
+    let refused = |spec: &str| super::field::parse_field(spec, "post").unwrap_err().message;
+    assert!(
+        refused("views:integer:default=many").contains("is not a valid integer value, such as 0")
+    );
+    assert!(refused("s:enum:a:b:default=c").contains("is not a valid enum value, such as a"));
+    assert!(refused("meta:map:default={}").contains("cannot have a default"));
+    assert!(refused("n:integer:default=1:default=2").contains("more than one default"));
 }

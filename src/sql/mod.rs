@@ -4,6 +4,8 @@
 //!
 //! Templates only lay this data out; every SQL name, type and placeholder is decided here.
 
+pub mod alter;
+
 use serde::Serialize;
 
 use crate::adapter::Adapter;
@@ -143,7 +145,7 @@ pub fn table(resource: &Resource) -> Table {
             name: field.name.clone(),
             sql_type: field.sql_type.clone(),
             not_null: !field.optional,
-            default: None,
+            default: field.default_sql.clone(),
         })
         .chain(TIMESTAMPS.iter().map(|name| Column {
             name: (*name).to_string(),

@@ -2116,3 +2116,73 @@ fn killed_migrate(engine: Engine) {
 fn a_killed_migrate_leaves_each_migration_whole_or_absent(#[case] engine: Engine) {
     killed_migrate(engine);
 }
+
+/// `gen migration add_…_to_t`, `remove_…_from_t` and `add_index_to_t` write migrations that
+/// apply, roll back and apply again on a table with rows: the rows keep their data and get
+/// the defaults; enums and references (with their CHECK and foreign key) on the servers,
+/// where they can be added in place.
+fn changed_columns(engine: Engine) {
+    let schemas = [
+        "Accounts.User users name:string",
+        "Medias.Video videos title:string:unique notes:text:optional",
+    ];
+    let Some(app) = generated(engine, &schemas) else {
+        return;
+    };
+    let insert = [
+        "INSERT INTO users (name) VALUES ('ann')",
+        "INSERT INTO videos (title, notes) VALUES ('one', 'a'), ('two', NULL)",
+    ];
+    for sql in insert {
+        app.query(sql);
+    }
+    let mut added = vec![
+        "gen",
+        "migration",
+        "add_view_count_to_videos",
+        "view_count:integer:default=0",
+        "rating:float:optional",
+        "slug:string:unique:optional",
+    ];
+    if engine != Engine::Sqlite {
+        added.extend([
+            "status:enum:draft:live:default=draft",
+            "editor_id:references:users:optional",
+        ]);
+    }
+    app.axgen(&added).assert_code(0);
+    app.axgen(&[
+        "gen",
+        "migration",
+        "remove_notes_from_videos",
+        "notes:text:optional",
+    ])
+    .assert_code(0);
+    app.axgen(&["gen", "migration", "add_index_to_videos", "view_count"])
+        .assert_code(0);
+    let read = "SELECT title, view_count, rating, slug FROM videos ORDER BY title";
+    let expected = [["one", "0", "NULL", "NULL"], ["two", "0", "NULL", "NULL"]];
+    for round in 0..2 {
+        app.axgen(&["migrate"]).assert_code(0);
+        assert_eq!(app.query(read), expected, "round {round}");
+        if engine != Engine::Sqlite {
+            let status = app.query("SELECT status, editor_id FROM videos ORDER BY title");
+            assert_eq!(status, [["draft", "NULL"], ["draft", "NULL"]]);
+            app.query("UPDATE videos SET editor_id = 1");
+            let run = app.axgen(&["migrations"]);
+            assert!(run.stdout.contains("add_index_to_videos"), "{}", run.stdout);
+        }
+        // The rollback of all three gives back the table as it was, notes without their data.
+        app.axgen(&["rollback", "--step", "3"]).assert_code(0);
+        let before = app.query("SELECT title, notes FROM videos ORDER BY title");
+        assert_eq!(before, [["one", "NULL"], ["two", "NULL"]], "round {round}");
+    }
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn migrations_that_add_and_remove_columns_round_trip_with_rows(#[case] engine: Engine) {
+    changed_columns(engine);
+}

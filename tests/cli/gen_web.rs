@@ -712,6 +712,8 @@ const VIDEO_FIELDS: &[&str] = &[
     "starts_at:time:unique",
     "recorded_at:naive_datetime:unique",
     "clip_at:naive_datetime_usec",
+    "plays:integer:default=0",
+    "rating:enum:g:pg:default=g",
     "sent_at:utc_datetime:unique",
     "code:uuid:unique",
     "kind:enum:clip:movie:unique",

@@ -1,0 +1,184 @@
+//! The statements of a migration that changes an existing table (`gen migration
+//! add_x_to_t`, `remove_x_from_t`, `add_index_to_t`), in each dialect, and of its undo.
+//!
+//! Columns, constraints and index names are those `gen schema` gives a table created with the
+//! same fields ([`super::table`]), so a column added later reads as one made at the start.
+
+use serde::Serialize;
+
+use crate::adapter::Adapter;
+use crate::spec::Resource;
+
+use super::{Check, Column, ForeignKey, Index, table};
+
+/// A change and its undo, each a list of statements in the order they run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alter {
+    pub up: Vec<String>,
+    pub down: Vec<String>,
+}
+
+/// What a table change needs SQLite to rebuild the table for: it cannot add or drop a
+/// foreign key or a CHECK constraint in place (an added column's inline ones could not be
+/// dropped again).
+pub fn needs_rebuild(resource: &Resource) -> Option<String> {
+    if resource.adapter != Adapter::Sqlite {
+        return None;
+    }
+    resource
+        .fields
+        .iter()
+        .find(|field| field.references.is_some() || !field.enum_values.is_empty())
+        .map(|field| field.name.clone())
+}
+
+/// Adds the fields of `resource` (the changed table, with only the new fields) as columns,
+/// with their checks, indexes and foreign keys; the undo drops them.
+pub fn add_columns(resource: &Resource) -> Alter {
+    let parts = Parts::of(resource);
+    let mut up: Vec<String> = parts.columns.iter().map(|c| parts.add_column(c)).collect();
+    up.extend(parts.checks.iter().filter_map(|c| parts.add_check(c)));
+    up.extend(parts.indexes.iter().map(|i| parts.create_index(i)));
+    up.extend(
+        parts
+            .foreign_keys
+            .iter()
+            .filter_map(|f| parts.add_foreign_key(f)),
+    );
+    let mut down: Vec<String> = parts
+        .foreign_keys
+        .iter()
+        .rev()
+        .filter_map(|f| parts.drop_foreign_key(f))
+        .collect();
+    down.extend(parts.indexes.iter().rev().map(|i| parts.drop_index(i)));
+    down.extend(
+        parts
+            .checks
+            .iter()
+            .rev()
+            .filter_map(|c| parts.drop_check(c)),
+    );
+    down.extend(parts.columns.iter().rev().map(|c| parts.drop_column(c)));
+    Alter { up, down }
+}
+
+/// Drops the fields of `resource` (the changed table, with only the removed fields); the undo
+/// adds them back as they were (without their data).
+pub fn remove_columns(resource: &Resource) -> Alter {
+    let Alter { up, down } = add_columns(resource);
+    Alter { up: down, down: up }
+}
+
+/// Indexes the fields of `resource` (unique ones with a unique index); the undo drops them.
+pub fn add_indexes(resource: &Resource) -> Alter {
+    let parts = Parts::of(resource);
+    Alter {
+        up: parts
+            .indexes
+            .iter()
+            .map(|i| parts.create_index(i))
+            .collect(),
+        down: parts
+            .indexes
+            .iter()
+            .rev()
+            .map(|i| parts.drop_index(i))
+            .collect(),
+    }
+}
+
+/// The columns, constraints and indexes of a resource's fields, as [`table`] makes them.
+struct Parts {
+    adapter: Adapter,
+    table: String,
+    columns: Vec<Column>,
+    checks: Vec<Check>,
+    foreign_keys: Vec<ForeignKey>,
+    indexes: Vec<Index>,
+}
+
+impl Parts {
+    fn of(resource: &Resource) -> Parts {
+        let mut made = table(resource);
+        made.columns.truncate(resource.fields.len());
+        Parts {
+            adapter: resource.adapter,
+            table: made.name,
+            columns: made.columns,
+            checks: made.checks,
+            foreign_keys: made.foreign_keys,
+            indexes: made.indexes,
+        }
+    }
+
+    fn add_column(&self, column: &Column) -> String {
+        let mut sql = format!(
+            "ALTER TABLE {} ADD COLUMN {} {}",
+            self.table, column.name, column.sql_type
+        );
+        if column.not_null {
+            sql.push_str(" NOT NULL");
+        }
+        if let Some(default) = &column.default {
+            sql.push_str(" DEFAULT ");
+            sql.push_str(default);
+        }
+        sql + ";"
+    }
+
+    fn drop_column(&self, column: &Column) -> String {
+        format!("ALTER TABLE {} DROP COLUMN {};", self.table, column.name)
+    }
+
+    fn add_check(&self, check: &Check) -> Option<String> {
+        let values: Vec<String> = check.values.iter().map(|v| format!("'{v}'")).collect();
+        (self.adapter != Adapter::Sqlite).then(|| {
+            format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IN ({}));",
+                self.table,
+                check.name,
+                check.column,
+                values.join(", ")
+            )
+        })
+    }
+
+    fn drop_check(&self, check: &Check) -> Option<String> {
+        (self.adapter != Adapter::Sqlite)
+            .then(|| format!("ALTER TABLE {} DROP CONSTRAINT {};", self.table, check.name))
+    }
+
+    fn add_foreign_key(&self, fk: &ForeignKey) -> Option<String> {
+        (self.adapter != Adapter::Sqlite).then(|| {
+            format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({});",
+                self.table, fk.name, fk.column, fk.table, fk.references
+            )
+        })
+    }
+
+    fn drop_foreign_key(&self, fk: &ForeignKey) -> Option<String> {
+        let clause = match self.adapter {
+            Adapter::Sqlite => return None,
+            Adapter::Postgres => "DROP CONSTRAINT",
+            Adapter::Mysql => "DROP FOREIGN KEY",
+        };
+        Some(format!("ALTER TABLE {} {clause} {};", self.table, fk.name))
+    }
+
+    fn create_index(&self, index: &Index) -> String {
+        let unique = if index.unique { "UNIQUE " } else { "" };
+        format!(
+            "CREATE {unique}INDEX {} ON {} ({});",
+            index.name, self.table, index.column
+        )
+    }
+
+    fn drop_index(&self, index: &Index) -> String {
+        match self.adapter {
+            Adapter::Mysql => format!("DROP INDEX {} ON {};", index.name, self.table),
+            Adapter::Sqlite | Adapter::Postgres => format!("DROP INDEX {};", index.name),
+        }
+    }
+}
