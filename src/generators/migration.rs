@@ -11,7 +11,7 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use minijinja::context;
 
-use super::app;
+use super::{app, schema};
 use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::naming;
@@ -19,8 +19,9 @@ use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
 use crate::project::Project;
 use crate::spec::field::parse_fields;
+use crate::spec::types;
 use crate::spec::{Resource, Spec};
-use crate::sql::alter;
+use crate::sql::alter::{self, Alter, JoinSide};
 use crate::templates::Templates;
 
 /// The folder of an app holding its migrations.
@@ -149,6 +150,7 @@ fn changed_table(
         }
     }
     match change {
+        Change::JoinTable(_) => unreachable!("join tables take no fields"),
         Change::AddIndex(_) => {
             let unindexable = resource
                 .fields
@@ -301,12 +303,36 @@ fn plan_change(
         Change::Add(_) => alter::add_columns(resource),
         Change::Remove(_) => alter::remove_columns(resource),
         Change::AddIndex(_) => alter::add_indexes(resource),
+        Change::JoinTable(_) => unreachable!("join tables are planned by plan_alter alone"),
     };
+    let mut plan = plan_alter(name, resource.adapter, &alter, version, folder, templates)?;
+    if let Change::Remove(table) = change {
+        let columns: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();
+        plan.next_steps.extend([
+            String::new(),
+            format!(
+                "The migration drops the data of {table}.{}; a rollback brings the column back, not the data. To rename a column, write the migration by hand.",
+                columns.join(", ")
+            ),
+        ]);
+    }
+    Ok(plan)
+}
+
+/// Plans the migration pair `name` holding the statements of `alter`.
+fn plan_alter(
+    name: &str,
+    adapter: Adapter,
+    alter: &Alter,
+    version: i64,
+    folder: &Path,
+    templates: &Templates,
+) -> Result<Plan> {
     let context = context! {
         name => name,
-        dialect => dialect_name(resource.adapter),
-        up => alter.up,
-        down => alter.down,
+        dialect => dialect_name(adapter),
+        up => &alter.up,
+        down => &alter.down,
     };
     let base = folder.join(stem(version, name));
     let mut plan = Plan::default();
@@ -323,17 +349,70 @@ fn plan_change(
         String::new(),
         migrate_command(folder),
     ];
-    if let Change::Remove(table) = change {
-        let columns: Vec<&str> = resource.fields.iter().map(|f| f.name.as_str()).collect();
-        plan.next_steps.extend([
-            String::new(),
-            format!(
-                "The migration drops the data of {table}.{}; a rollback brings the column back, not the data. To rename a column, write the migration by hand.",
-                columns.join(", ")
-            ),
-        ]);
-    }
     Ok(plan)
+}
+
+/// The join table of `create_join_table_<tables>`: the two tables are split where both are
+/// tables of the app (recorded resources, or made by its migrations), else at the only
+/// underscore.
+fn join_table(
+    tables: &str,
+    adapter: Adapter,
+    known: &BTreeMap<String, Resource>,
+    migrations: &Path,
+) -> Result<Alter> {
+    let exists = |table: &str| -> Result<bool> {
+        Ok(known.contains_key(table) || schema::migration_creating(migrations, table)?.is_some())
+    };
+    let splits: Vec<(&str, &str)> = tables
+        .match_indices('_')
+        .map(|(at, _)| (&tables[..at], &tables[at + 1..]))
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .collect();
+    let mut chosen = None;
+    for (a, b) in &splits {
+        if exists(a)? && exists(b)? {
+            chosen = Some((*a, *b));
+            break;
+        }
+    }
+    let Some((a, b)) = chosen.or(match splits.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    }) else {
+        return Err(UsageError::new(format!(
+            "The join table \"{tables}\" does not say which two tables it joins: no split of it names two tables of the app"
+        ))
+        .with_hint("generate both tables first, or write this migration by hand")
+        .into());
+    };
+    if exists(tables)? {
+        return Err(UsageError::new(format!(
+            "The table \"{tables}\" already exists in the app, so a migration cannot create it"
+        ))
+        .into());
+    }
+    let side = |table: &str| {
+        let recorded = known.get(table);
+        JoinSide {
+            column: format!("{}_id", naming::singular_of(table)),
+            table: table.to_string(),
+            key: recorded.map_or_else(|| "id".to_string(), |r| r.primary_key.clone()),
+            sql_type: types::id(recorded.is_some_and(|r| r.binary_id))
+                .sql
+                .get(adapter)
+                .to_string(),
+        }
+    };
+    let (first, second) = (side(a), side(b));
+    if first.column == second.column {
+        return Err(UsageError::new(format!(
+            "The join table \"{tables}\" would have the column {} twice; write a table joining {a} to itself by hand",
+            first.column
+        ))
+        .into());
+    }
+    Ok(alter::join_table(tables, [&first, &second]))
 }
 
 /// `axgen migrate`, with the `--migrations-path` of `folder` when it is not the default.
@@ -421,6 +500,8 @@ enum Change<'a> {
     Remove(&'a str),
     /// `add_index_to_<table>`: index the fields.
     AddIndex(&'a str),
+    /// `create_join_table_<a>_<b>`: a table joining two tables.
+    JoinTable(&'a str),
 }
 
 impl<'a> Change<'a> {
@@ -429,6 +510,9 @@ impl<'a> Change<'a> {
     fn of(name: &'a str, known: &BTreeMap<String, Resource>) -> Option<Change<'a>> {
         if let Some(table) = name.strip_prefix("add_index_to_") {
             return Some(Change::AddIndex(table));
+        }
+        if let Some(tables) = name.strip_prefix("create_join_table_") {
+            return Some(Change::JoinTable(tables));
         }
         let split = |rest: &'a str, word: &str| {
             let tables: Vec<&'a str> = rest
@@ -450,7 +534,10 @@ impl<'a> Change<'a> {
 
     fn table(self) -> &'a str {
         match self {
-            Change::Add(table) | Change::Remove(table) | Change::AddIndex(table) => table,
+            Change::Add(table)
+            | Change::Remove(table)
+            | Change::AddIndex(table)
+            | Change::JoinTable(table) => table,
         }
     }
 }
@@ -472,10 +559,27 @@ pub fn run(request: &MigrationRequest, cwd: &Path, printer: &Printer) -> Result<
     let version = next_version(&existing, Utc::now());
     let templates = Templates::new(Some(&project.root));
     let known = super::app::recorded_resources(&project.root, project.adapter());
+    let migrations = project.root.join(&folder);
     let plan = match (Change::of(name, &known), fields.is_empty()) {
+        (Some(Change::JoinTable(tables)), true) => {
+            let alter = join_table(tables, project.adapter(), &known, &migrations)?;
+            plan_alter(
+                name,
+                project.adapter(),
+                &alter,
+                version,
+                &folder,
+                &templates,
+            )?
+        }
+        (Some(Change::JoinTable(_)), false) => {
+            return Err(UsageError::new(format!(
+                "The migration \"{name}\" makes a join table, which takes no fields: its columns are the ids of the two tables"
+            ))
+            .into());
+        }
         (_, true) => plan(name, version, &folder, project.adapter(), &templates)?,
         (Some(change), false) => {
-            let migrations = project.root.join(&folder);
             let resource = changed_table(change, fields, project.adapter(), &known, &migrations)?;
             plan_change(name, change, &resource, version, &folder, &templates)?
         }

@@ -88,6 +88,57 @@ pub fn add_indexes(resource: &Resource) -> Alter {
     }
 }
 
+/// One side of a join table: its column and the table it references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinSide {
+    /// `post_id`.
+    pub column: String,
+    /// `posts`.
+    pub table: String,
+    /// The referenced key: `id`.
+    pub key: String,
+    /// The key's column type in the dialect.
+    pub sql_type: String,
+}
+
+/// A join table of two tables (`posts_tags`): a column referencing each, removed with the row
+/// it references, and a unique index on the pair (the first column leads it, so the second
+/// gets its own index); the undo drops it.
+pub fn join_table(table: &str, sides: [&JoinSide; 2]) -> Alter {
+    let mut lines: Vec<String> = sides
+        .iter()
+        .map(|side| format!("    {} {} NOT NULL", side.column, side.sql_type))
+        .collect();
+    lines.extend(sides.iter().map(|side| {
+        format!(
+            "    CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE CASCADE",
+            super::constraint_name(table, &side.column, "fkey"),
+            side.column,
+            side.table,
+            side.key
+        )
+    }));
+    let [first, second] = sides;
+    let pair = [first.column.as_str(), second.column.as_str()].join("_");
+    let pair_index = super::index_name(table, &pair);
+    let second_index = super::index_name(table, &second.column);
+    Alter {
+        up: vec![
+            format!("CREATE TABLE {table} (\n{}\n);", lines.join(",\n")),
+            format!(
+                "CREATE UNIQUE INDEX {pair_index} ON {table} ({}, {});",
+                first.column, second.column
+            ),
+            format!(
+                "CREATE INDEX {second_index} ON {table} ({});",
+                second.column
+            ),
+        ],
+        // The indexes go with the table.
+        down: vec![format!("DROP TABLE {table};")],
+    }
+}
+
 /// The columns, constraints and indexes of a resource's fields, as [`table`] makes them.
 struct Parts {
     adapter: Adapter,

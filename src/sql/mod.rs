@@ -227,7 +227,7 @@ pub fn index_name(table: &str, column: &str) -> String {
 /// given the CRC-32 of the whole name before the suffix, so two long names that share their
 /// first 63 bytes stay distinct: `<cut>_<8 hex digits>_<suffix>`. Every generated file takes
 /// the name from [`Table`], computed here once.
-fn constraint_name(table: &str, column: &str, suffix: &str) -> String {
+pub(crate) fn constraint_name(table: &str, column: &str, suffix: &str) -> String {
     let full = [table, column, suffix].join("_");
     if full.len() <= MAX_IDENTIFIER {
         return full;

@@ -79,7 +79,7 @@ fn column_migrations_are_pinned_per_adapter() {
                 "editor_id:references:users:optional",
             ]);
         }
-        let changes: [&[&str]; 3] = [
+        let changes: [&[&str]; 4] = [
             &add,
             &[
                 "gen",
@@ -93,6 +93,7 @@ fn column_migrations_are_pinned_per_adapter() {
                 "add_index_to_videos",
                 "view_count:integer",
             ],
+            &["gen", "migration", "create_join_table_users_videos"],
         ];
         let mut text = String::new();
         for args in changes {
