@@ -11,6 +11,8 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use minijinja::context;
 
+use super::render::to_value;
+use super::schema::Model;
 use super::{app, schema};
 use crate::adapter::Adapter;
 use crate::error::UsageError;
@@ -191,9 +193,16 @@ fn changed_table(
                     }
                 )));
             }
-            if let Some(field) = alter::needs_rebuild(&resource) {
+            let rebuilt_from = recorded.filter(|r| columns(r, migrations) == field_names(r));
+            if let Some(field) = alter::needs_rebuild(&resource)
+                && rebuilt_from.is_none()
+            {
+                let why = match recorded {
+                    None => "axgen generated no resource for it",
+                    Some(_) => "migrations changed it since axgen generated it",
+                };
                 return Err(UsageError::new(format!(
-                    "SQLite cannot add or drop the column \"{field}\" in place (its foreign key or CHECK needs the table rebuilt), and axgen does not write that rebuild yet"
+                    "SQLite cannot add or drop the column \"{field}\" in place (its foreign key or CHECK needs the table rebuilt), and axgen cannot write the rebuild of {table}: {why}"
                 ))
                 .with_hint("write this migration by hand, as https://www.sqlite.org/lang_altertable.html#otheralter shows, or leave out this field"));
             }
@@ -202,10 +211,15 @@ fn changed_table(
     Ok(resource)
 }
 
+/// The names of `resource`'s fields.
+fn field_names(resource: &Resource) -> Vec<String> {
+    resource.fields.iter().map(|f| f.name.clone()).collect()
+}
+
 /// The columns of `recorded`'s table other than its key and timestamps: its recorded fields,
 /// then the columns the migrations axgen wrote in `dir` added or dropped since, in order.
 fn columns(recorded: &Resource, dir: &Path) -> Vec<String> {
-    let mut columns: Vec<String> = recorded.fields.iter().map(|f| f.name.clone()).collect();
+    let mut columns = field_names(recorded);
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -295,15 +309,21 @@ fn plan_change(
     name: &str,
     change: Change<'_>,
     resource: &Resource,
+    recorded: Option<&Resource>,
     version: i64,
     folder: &Path,
     templates: &Templates,
 ) -> Result<Plan> {
-    let alter = match change {
-        Change::Add(_) => alter::add_columns(resource),
-        Change::Remove(_) => alter::remove_columns(resource),
-        Change::AddIndex(_) => alter::add_indexes(resource),
-        Change::JoinTable(_) => unreachable!("join tables are planned by plan_alter alone"),
+    let rebuilt = match (alter::needs_rebuild(resource), recorded) {
+        (Some(_), Some(recorded)) => Some(rebuild(change, resource, recorded, templates)?),
+        _ => None,
+    };
+    let alter = match (change, rebuilt) {
+        (_, Some(rebuilt)) => rebuilt,
+        (Change::Add(_), None) => alter::add_columns(resource),
+        (Change::Remove(_), None) => alter::remove_columns(resource),
+        (Change::AddIndex(_), None) => alter::add_indexes(resource),
+        (Change::JoinTable(_), None) => unreachable!("join tables are planned by plan_alter"),
     };
     let mut plan = plan_alter(name, resource.adapter, &alter, version, folder, templates)?;
     if let Change::Remove(table) = change {
@@ -317,6 +337,34 @@ fn plan_change(
         ]);
     }
     Ok(plan)
+}
+
+/// SQLite's table rebuild for a change it cannot make in place (a foreign key or CHECK added
+/// or dropped), from the table's recorded resource to the changed one and back.
+fn rebuild(
+    change: Change<'_>,
+    changed: &Resource,
+    recorded: &Resource,
+    templates: &Templates,
+) -> Result<Alter> {
+    let mut after = recorded.clone();
+    match change {
+        Change::Add(_) => after.fields.extend(changed.fields.iter().cloned()),
+        _ => after
+            .fields
+            .retain(|field| !changed.fields.iter().any(|gone| gone.name == field.name)),
+    }
+    let create = |resource: &Resource, name: &str| -> Result<String> {
+        let mut model = Model::new(resource, "", "schema");
+        model.table.name = name.to_string();
+        templates.render("schema/up.sql.jinja", &to_value(&model))
+    };
+    let temporary = format!("_axgen_new_{}", recorded.table);
+    Ok(Alter {
+        up: alter::rebuild(recorded, &after, &create(&after, &temporary)?, &temporary),
+        down: alter::rebuild(&after, recorded, &create(recorded, &temporary)?, &temporary),
+        no_transaction: true,
+    })
 }
 
 /// Plans the migration pair `name` holding the statements of `alter`.
@@ -333,6 +381,7 @@ fn plan_alter(
         dialect => dialect_name(adapter),
         up => &alter.up,
         down => &alter.down,
+        no_transaction => alter.no_transaction,
     };
     let base = folder.join(stem(version, name));
     let mut plan = Plan::default();
@@ -581,7 +630,10 @@ pub fn run(request: &MigrationRequest, cwd: &Path, printer: &Printer) -> Result<
         (_, true) => plan(name, version, &folder, project.adapter(), &templates)?,
         (Some(change), false) => {
             let resource = changed_table(change, fields, project.adapter(), &known, &migrations)?;
-            plan_change(name, change, &resource, version, &folder, &templates)?
+            let recorded = known.get(change.table());
+            plan_change(
+                name, change, &resource, recorded, version, &folder, &templates,
+            )?
         }
         (None, false) => {
             return Err(UsageError::new(format!(

@@ -16,6 +16,9 @@ use super::{Check, Column, ForeignKey, Index, table};
 pub struct Alter {
     pub up: Vec<String>,
     pub down: Vec<String>,
+    /// Whether the statements manage their own transaction (SQLite's rebuild, which must turn
+    /// foreign keys off outside one): the files start with sqlx's `-- no-transaction`.
+    pub no_transaction: bool,
 }
 
 /// What a table change needs SQLite to rebuild the table for: it cannot add or drop a
@@ -60,20 +63,29 @@ pub fn add_columns(resource: &Resource) -> Alter {
             .filter_map(|c| parts.drop_check(c)),
     );
     down.extend(parts.columns.iter().rev().map(|c| parts.drop_column(c)));
-    Alter { up, down }
+    Alter {
+        up,
+        down,
+        no_transaction: false,
+    }
 }
 
 /// Drops the fields of `resource` (the changed table, with only the removed fields); the undo
 /// adds them back as they were (without their data).
 pub fn remove_columns(resource: &Resource) -> Alter {
-    let Alter { up, down } = add_columns(resource);
-    Alter { up: down, down: up }
+    let Alter { up, down, .. } = add_columns(resource);
+    Alter {
+        up: down,
+        down: up,
+        no_transaction: false,
+    }
 }
 
 /// Indexes the fields of `resource` (unique ones with a unique index); the undo drops them.
 pub fn add_indexes(resource: &Resource) -> Alter {
     let parts = Parts::of(resource);
     Alter {
+        no_transaction: false,
         up: parts
             .indexes
             .iter()
@@ -86,6 +98,45 @@ pub fn add_indexes(resource: &Resource) -> Alter {
             .map(|i| parts.drop_index(i))
             .collect(),
     }
+}
+
+/// The statements of SQLite's table rebuild (https://www.sqlite.org/lang_altertable.html#otheralter)
+/// from `before` to `after`, the same table with other fields: with foreign keys off and in a
+/// transaction of its own, the old indexes go, `create` makes the new table as `temporary`
+/// with its indexes, the rows common columns hold are copied, and the new table takes the
+/// old one's place (tables referencing it by name reference the new one).
+pub fn rebuild(before: &Resource, after: &Resource, create: &str, temporary: &str) -> Vec<String> {
+    let name = &before.table;
+    let kept: Vec<&str> = std::iter::once(before.primary_key.as_str())
+        .chain(
+            before
+                .fields
+                .iter()
+                .filter(|f| after.fields.iter().any(|a| a.name == f.name))
+                .map(|f| f.name.as_str()),
+        )
+        .chain(super::TIMESTAMPS)
+        .collect();
+    let kept = kept.join(", ");
+    let mut statements = vec![
+        "PRAGMA foreign_keys = OFF;".to_string(),
+        "BEGIN;".to_string(),
+    ];
+    statements.extend(
+        table(before)
+            .indexes
+            .iter()
+            .map(|index| format!("DROP INDEX {};", index.name)),
+    );
+    statements.extend([
+        create.trim_end().to_string(),
+        format!("INSERT INTO {temporary} ({kept}) SELECT {kept} FROM {name};"),
+        format!("DROP TABLE {name};"),
+        format!("ALTER TABLE {temporary} RENAME TO {name};"),
+        "COMMIT;".to_string(),
+        "PRAGMA foreign_keys = ON;".to_string(),
+    ]);
+    statements
 }
 
 /// One side of a join table: its column and the table it references.
@@ -136,6 +187,7 @@ pub fn join_table(table: &str, sides: [&JoinSide; 2]) -> Alter {
         ],
         // The indexes go with the table.
         down: vec![format!("DROP TABLE {table};")],
+        no_transaction: false,
     }
 }
 
