@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
-use minijinja::context;
+use minijinja::{Value, context};
 
 use super::render::to_value;
 use super::schema::Model;
@@ -82,6 +82,26 @@ fn parse_file_name(file: &str) -> Option<Existing> {
     })
 }
 
+/// Plans the pair `<base>.up.sql` and `<base>.down.sql`, rendered from the `(up, down)`
+/// templates with `context`.
+pub fn plan_pair(
+    plan: &mut Plan,
+    base: &Path,
+    (up, down): (&str, &str),
+    context: &Value,
+    templates: &Templates,
+) -> Result<()> {
+    plan.create(
+        base.with_extension("up.sql"),
+        templates.render(up, context)?,
+    );
+    plan.create(
+        base.with_extension("down.sql"),
+        templates.render(down, context)?,
+    );
+    Ok(())
+}
+
 /// The file name stem of a migration: `<version>_<name>`.
 pub fn stem(version: i64, name: &str) -> String {
     format!("{version}_{name}")
@@ -96,16 +116,15 @@ pub fn plan(
     templates: &Templates,
 ) -> Result<Plan> {
     let context = context! { name => name, version => version, dialect => dialect_name(adapter) };
-    let base = folder.join(stem(version, name));
     let mut plan = Plan::default();
-    plan.create(
-        base.with_extension("up.sql"),
-        templates.render("migration/up.sql.jinja", &context)?,
-    );
-    plan.create(
-        base.with_extension("down.sql"),
-        templates.render("migration/down.sql.jinja", &context)?,
-    );
+    let templates_pair = ("migration/up.sql.jinja", "migration/down.sql.jinja");
+    plan_pair(
+        &mut plan,
+        &folder.join(stem(version, name)),
+        templates_pair,
+        &context,
+        templates,
+    )?;
     plan.next_steps = vec![
         "Write the change in the .up.sql file and its undo in the .down.sql file, then run:".into(),
         String::new(),
@@ -383,16 +402,13 @@ fn plan_alter(
         down => &alter.down,
         no_transaction => alter.no_transaction,
     };
-    let base = folder.join(stem(version, name));
     let mut plan = Plan::default();
-    plan.create(
-        base.with_extension("up.sql"),
-        templates.render("migration/change.up.sql.jinja", &context)?,
+    let templates_pair = (
+        "migration/change.up.sql.jinja",
+        "migration/change.down.sql.jinja",
     );
-    plan.create(
-        base.with_extension("down.sql"),
-        templates.render("migration/change.down.sql.jinja", &context)?,
-    );
+    let base = folder.join(stem(version, name));
+    plan_pair(&mut plan, &base, templates_pair, &context, templates)?;
     plan.next_steps = vec![
         "Remember to update your repository by running migrations:".into(),
         String::new(),

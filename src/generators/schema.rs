@@ -241,16 +241,8 @@ fn plan_migration(
     let version = migration::next_version(&migration::existing(&dir)?, now);
     let name = format!("create_{table}");
     let base = PathBuf::from(MIGRATIONS_DIR).join(migration::stem(version, &name));
-    let model = to_value(model);
-    plan.create(
-        base.with_extension("up.sql"),
-        templates.render("schema/up.sql.jinja", &model)?,
-    );
-    plan.create(
-        base.with_extension("down.sql"),
-        templates.render("schema/down.sql.jinja", &model)?,
-    );
-    Ok(())
+    let pair = ("schema/up.sql.jinja", "schema/down.sql.jinja");
+    migration::plan_pair(plan, &base, pair, &to_value(model), templates)
 }
 
 /// The migration file in `dir` that creates `table`, if any.
