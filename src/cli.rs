@@ -142,7 +142,10 @@ Modifiers (after the type):
   unique                 email:string:unique
   index                  priority:integer:index
   redact                 secret:string:redact
-  optional               subtitle:string:optional";
+  optional               subtitle:string:optional
+  default=VALUE          views:integer:default=0
+  on_delete=ACTION       author_id:references:users:on_delete=cascade
+                         (restrict, the default; cascade; nullify, with optional)";
 
 #[derive(Debug, Clone, Args)]
 pub struct NewArgs {

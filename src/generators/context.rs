@@ -15,7 +15,7 @@ use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render, to_val
 use crate::generators::schema::{self, FieldModel, Model};
 use crate::generators::{GenRequest, Generation};
 use crate::plan::{Op, Plan};
-use crate::spec::{Field, Kind, Resource};
+use crate::spec::{Field, Kind, OnDelete, Resource};
 use crate::templates::Templates;
 
 /// The context and test templates' model: the schema's, plus the rows tests insert for
@@ -115,6 +115,8 @@ pub struct FixtureCall {
 pub struct FieldRef {
     pub ident: String,
     pub optional: bool,
+    /// What deleting the referenced row does to the resource's row.
+    pub on_delete: OnDelete,
 }
 
 /// Plans the context functions of the resource with, unless the layers say otherwise, its
@@ -302,6 +304,11 @@ impl<'a> Fixtures<'a> {
             fixture.field = Some(FieldRef {
                 ident: field.field.ident.clone(),
                 optional: field.field.optional,
+                on_delete: field
+                    .field
+                    .references
+                    .as_ref()
+                    .map_or(OnDelete::Restrict, |r| r.on_delete),
             });
             direct.push(fixture.clone());
         }

@@ -29,6 +29,33 @@ pub struct FieldSpec {
     pub modifiers: Modifiers,
     /// The column's default, as given with `:default=VALUE` (checked against the type).
     pub default: Option<String>,
+    /// What deleting the referenced row does to this one (references only).
+    pub on_delete: OnDelete,
+}
+
+/// What deleting a referenced row does to the rows referencing it:
+/// `user_id:references:users:on_delete=cascade`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDelete {
+    /// The delete is refused while rows reference it (a clear error, never a 500).
+    #[default]
+    Restrict,
+    /// They are deleted with it.
+    Cascade,
+    /// Their reference is emptied (the field must be optional).
+    Nullify,
+}
+
+impl OnDelete {
+    /// The word of the modifier: `cascade`.
+    pub fn word(self) -> &'static str {
+        match self {
+            OnDelete::Restrict => "restrict",
+            OnDelete::Cascade => "cascade",
+            OnDelete::Nullify => "nullify",
+        }
+    }
 }
 
 /// What followed the type word.
@@ -85,6 +112,9 @@ pub fn parse_field(raw: &str, singular: &str) -> Result<FieldSpec, UsageError> {
     let (defaults, rest): (Vec<&str>, Vec<&str>) = rest
         .iter()
         .partition(|word| word.starts_with(DEFAULT_PREFIX));
+    let (on_deletes, rest): (Vec<&str>, Vec<&str>) = rest
+        .iter()
+        .partition(|word| word.starts_with(ON_DELETE_PREFIX));
     let modifiers = parse_modifiers(name, &rest)?;
     check_indexable(name, ty, modifiers)?;
     let default = match defaults.as_slice() {
@@ -100,20 +130,67 @@ pub fn parse_field(raw: &str, singular: &str) -> Result<FieldSpec, UsageError> {
             )));
         }
     };
+    let on_delete = parse_on_delete(name, &arg, modifiers, &on_deletes)?;
     Ok(FieldSpec {
         name: name.to_string(),
         ty,
         arg,
         modifiers,
         default,
+        on_delete,
     })
+}
+
+/// What starts the modifier of a reference saying what deleting its row does:
+/// `on_delete=cascade`.
+pub const ON_DELETE_PREFIX: &str = "on_delete=";
+
+fn parse_on_delete(
+    name: &str,
+    arg: &TypeArg,
+    modifiers: Modifiers,
+    words: &[&str],
+) -> Result<OnDelete, UsageError> {
+    let refuse = |message: String| Err(UsageError::new(message));
+    let word = match words {
+        [] => return Ok(OnDelete::Restrict),
+        [word] => &word[ON_DELETE_PREFIX.len()..],
+        _ => {
+            return refuse(format!(
+                "The field \"{name}\" has more than one on_delete; give it one"
+            ));
+        }
+    };
+    if !matches!(arg, TypeArg::Table(_)) {
+        return refuse(format!(
+            "The field \"{name}\" is not a reference, so it takes no on_delete; drop :on_delete={word}"
+        ));
+    }
+    let on_delete = match word {
+        "restrict" => OnDelete::Restrict,
+        "cascade" => OnDelete::Cascade,
+        "nullify" => OnDelete::Nullify,
+        _ => {
+            return refuse(format!(
+                "Unknown on_delete \"{word}\" for the field \"{name}\"; write on_delete=restrict, on_delete=cascade or on_delete=nullify"
+            ));
+        }
+    };
+    if on_delete == OnDelete::Nullify && !modifiers.optional {
+        return refuse(format!(
+            "The field \"{name}\" cannot be emptied when its row is deleted (on_delete=nullify) unless it is optional; add :optional"
+        ));
+    }
+    Ok(on_delete)
 }
 
 /// What starts the modifier giving a column its default: `views:integer:default=0`.
 pub const DEFAULT_PREFIX: &str = "default=";
 
 fn is_modifier(word: &str) -> bool {
-    MODIFIERS.contains(&word) || word.starts_with(DEFAULT_PREFIX)
+    MODIFIERS.contains(&word)
+        || word.starts_with(DEFAULT_PREFIX)
+        || word.starts_with(ON_DELETE_PREFIX)
 }
 
 /// A default must be a value of the field's type that every dialect takes as a literal.
@@ -343,7 +420,7 @@ fn parse_modifiers(name: &str, words: &[&str]) -> Result<Modifiers, UsageError> 
             "optional" => &mut modifiers.optional,
             _ => {
                 return Err(UsageError::new(format!(
-                    "Unknown modifier \"{word}\" for the field \"{name}\"; valid modifiers are: {}, default=VALUE",
+                    "Unknown modifier \"{word}\" for the field \"{name}\"; valid modifiers are: {}, default=VALUE, on_delete=restrict|cascade|nullify",
                     MODIFIERS.join(", ")
                 )));
             }

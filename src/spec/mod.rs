@@ -73,7 +73,7 @@ mod tests;
 use crate::error::UsageError;
 use crate::naming;
 
-pub use field::{FieldSpec, Modifiers, TypeArg};
+pub use field::{FieldSpec, Modifiers, OnDelete, TypeArg};
 pub use request::{Request, SpecOptions, recorded};
 pub use resolve::{
     ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, NamespaceModule, Reference,

@@ -4,7 +4,7 @@
 
 use crate::error::UsageError;
 
-use super::{DEFAULT_PRIMARY_KEY, Field, Resource, Spec, parse_resource, parse_schema};
+use super::{DEFAULT_PRIMARY_KEY, Field, OnDelete, Resource, Spec, parse_resource, parse_schema};
 
 /// The options of the spec language beside its words: `--table`, `--binary-id`, `--web`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -151,6 +151,10 @@ fn field_spec(field: &Field) -> String {
     if let Some(default) = &field.default {
         parts.push(format!("default={default}"));
     }
+    let on_delete = field.references.as_ref().map(|r| r.on_delete);
+    if let Some(on_delete) = on_delete.filter(|d| *d != OnDelete::Restrict) {
+        parts.push(format!("on_delete={}", on_delete.word()));
+    }
     parts.join(":")
 }
 
@@ -174,8 +178,8 @@ mod tests {
         let fields = [
             "title:string:unique",
             "tags:array:string:optional",
-            "state:enum:a:b",
-            "user_id:references:users",
+            "state:enum:a:b:default=b",
+            "user_id:references:users:on_delete=cascade",
             "n:integer:index:redact",
         ];
         let original = request(Some("Blog"), "Post", &fields)
@@ -186,7 +190,8 @@ mod tests {
         assert_eq!(
             command,
             "gen context Blog Post posts title:string:unique tags:array:string:optional \
-             state:enum:a:b user_id:references:users n:integer:index:redact"
+             state:enum:a:b:default=b user_id:references:users:on_delete=cascade \
+             n:integer:index:redact"
         );
         let again = Request::from_recorded(&command).unwrap();
         assert_eq!(again, request(Some("Blog"), "Post", &fields));

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::adapter::Adapter;
 use crate::naming;
 
-use super::field::{FieldSpec, TypeArg};
+use super::field::{FieldSpec, OnDelete, TypeArg};
 use super::types::{self, IdInfo, Input, Kind, TestValues};
 use super::{API_NAMESPACE, Spec};
 
@@ -280,6 +280,8 @@ pub struct Reference {
     /// The function and template variable holding the keys a form's select offers:
     /// `user_id_options`.
     pub options: String,
+    /// What deleting the referenced row does to the referencing one.
+    pub on_delete: OnDelete,
 }
 
 impl Spec {
@@ -510,6 +512,7 @@ impl FieldScope<'_> {
                 rust_type: self.id.rust.clone(),
                 sql_type: self.id.sql.get(self.adapter).to_string(),
                 options: [spec.name.as_str(), "_options"].concat(),
+                on_delete: spec.on_delete,
             }),
             _ => None,
         }

@@ -547,7 +547,7 @@ fn refuses_bad_fields() {
         ),
         (
             &["title:string:uniq"],
-            "Unknown modifier \"uniq\" for the field \"title\"; valid modifiers are: unique, index, redact, optional, default=VALUE",
+            "Unknown modifier \"uniq\" for the field \"title\"; valid modifiers are: unique, index, redact, optional, default=VALUE, on_delete=restrict|cascade|nullify",
         ),
         (&["status:enum"], "The enum field \"status\" has no values"),
         (&["status:enum:optional"], "has no values"),
@@ -842,4 +842,29 @@ fn defaults_are_checked_against_the_type_and_written_in_each_dialect() {
     assert!(refused("s:enum:a:b:default=c").contains("is not a valid enum value, such as a"));
     assert!(refused("meta:map:default={}").contains("cannot have a default"));
     assert!(refused("n:integer:default=1:default=2").contains("more than one default"));
+}
+
+#[test]
+fn references_say_what_deleting_their_row_does() {
+    let on_delete = |spec: &str| {
+        field(spec, Adapter::Postgres)
+            .references
+            .map(|r| r.on_delete)
+    };
+    assert_eq!(
+        on_delete("user_id:references:users"),
+        Some(OnDelete::Restrict)
+    );
+    assert_eq!(
+        on_delete("user_id:references:users:on_delete=cascade"),
+        Some(OnDelete::Cascade)
+    );
+    assert_eq!(
+        on_delete("user_id:references:users:optional:on_delete=nullify"),
+        Some(OnDelete::Nullify)
+    );
+    let refused = |spec: &str| super::field::parse_field(spec, "post").unwrap_err().message;
+    assert!(refused("user_id:references:users:on_delete=nullify").contains("add :optional"));
+    assert!(refused("user_id:references:users:on_delete=drop").contains("Unknown on_delete"));
+    assert!(refused("title:string:on_delete=cascade").contains("is not a reference"));
 }

@@ -254,8 +254,12 @@ impl Parts {
 
     fn add_foreign_key(&self, fk: &ForeignKey) -> Option<String> {
         (self.adapter != Adapter::Sqlite).then(|| {
+            let on_delete = fk
+                .on_delete
+                .map(|clause| format!(" {clause}"))
+                .unwrap_or_default();
             format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({});",
+                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}){on_delete};",
                 self.table, fk.name, fk.column, fk.table, fk.references
             )
         })

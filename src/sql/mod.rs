@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::adapter::Adapter;
 use crate::spec::types;
-use crate::spec::{Field, Kind, Resource};
+use crate::spec::{Field, Kind, OnDelete, Resource};
 
 /// The longest identifier PostgreSQL keeps (MySQL allows 64).
 const MAX_IDENTIFIER: usize = 63;
@@ -111,6 +111,9 @@ pub struct ForeignKey {
     pub column: String,
     pub table: String,
     pub references: String,
+    /// `ON DELETE CASCADE` or `ON DELETE SET NULL`; none for the default (refused while
+    /// referenced).
+    pub on_delete: Option<&'static str>,
 }
 
 /// An index on one column.
@@ -199,6 +202,11 @@ fn foreign_keys(resource: &Resource) -> Vec<ForeignKey> {
                 column: field.name.clone(),
                 table: reference.table.clone(),
                 references: reference.column.clone(),
+                on_delete: match reference.on_delete {
+                    OnDelete::Restrict => None,
+                    OnDelete::Cascade => Some("ON DELETE CASCADE"),
+                    OnDelete::Nullify => Some("ON DELETE SET NULL"),
+                },
             })
         })
         .collect()

@@ -2147,7 +2147,7 @@ fn changed_columns(engine: Engine) {
     ];
     let checked = [
         "status:enum:draft:live:default=draft",
-        "editor_id:references:users:optional",
+        "editor_id:references:users:optional:on_delete=nullify",
     ];
     // SQLite rebuilds the table for a CHECK or foreign key, from the recorded resource: first,
     // in a migration of its own.

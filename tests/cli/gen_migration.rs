@@ -75,7 +75,7 @@ fn column_migrations_are_pinned_per_adapter() {
         ];
         let checked = [
             "status:enum:draft:live:default=draft",
-            "editor_id:references:users:optional",
+            "editor_id:references:users:optional:on_delete=nullify",
         ];
         if adapter == "sqlite" {
             // SQLite rebuilds the table for a CHECK or foreign key: a migration of its own.

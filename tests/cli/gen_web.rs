@@ -26,7 +26,7 @@ const USER_FIELDS: &[&str] = &["name:string", "email:string:unique"];
 
 /// A second resource of the same context, referencing the first, for `gen json`.
 const COMMENT_FIELDS: &[&str] = &[
-    "post_id:references:posts",
+    "post_id:references:posts:on_delete=cascade",
     "body:text",
     "likes:integer",
     "note:text:redact:optional",
@@ -724,7 +724,7 @@ const VIDEO_FIELDS: &[&str] = &[
 const ANNOTATION_FIELDS: &[&str] = &[
     "body:text",
     "at:integer",
-    "video_id:references:videos",
+    "video_id:references:videos:optional:on_delete=nullify",
     "user_id:references:users",
 ];
 
