@@ -345,7 +345,8 @@ pub struct RollbackArgs {
 #[derive(Debug, Clone, Copy, Args)]
 pub struct LockArgs {
     /// Give up (exit 1) after waiting SECS seconds for the migration lock another run holds
-    /// (PostgreSQL; who holds it is printed while waiting); 0 waits as long as it takes.
+    /// (PostgreSQL, MariaDB Galera; who holds it is printed while waiting); 0 waits as long
+    /// as it takes.
     #[arg(long, value_name = "SECS", default_value_t = crate::db::LOCK_TIMEOUT.as_secs())]
     pub lock_timeout: u64,
 }

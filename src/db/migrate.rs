@@ -10,6 +10,7 @@ use sqlx::mysql::MySqlConnection;
 
 use super::advisory::{self, Wait};
 use super::conn::{Conn, Db, each_db};
+use super::galera;
 use super::migrations::{self, Applied, MigrationFile, Reach, TABLE};
 use super::notices;
 use super::standby;
@@ -42,6 +43,8 @@ pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Resul
         timeout: lock_timeout,
         printer,
     };
+    let cluster =
+        galera::Lock::take_on_cluster(&mut conn, &app.database, show.dry_run, &wait).await?;
     let result = apply_pending(
         &mut conn,
         (&files, &app.migrations.label),
@@ -49,8 +52,12 @@ pub async fn up(app: &App, request: &MigrateRequest, printer: &Printer) -> Resul
         order,
         show,
         &wait,
+        cluster.as_ref(),
     )
     .await;
+    if let Some(lock) = cluster {
+        lock.release(&mut conn, printer).await;
+    }
     conn.close().await;
     result
 }
@@ -77,14 +84,20 @@ pub async fn down(app: &App, request: &RollbackRequest, printer: &Printer) -> Re
         timeout: lock_timeout,
         printer,
     };
+    let cluster =
+        galera::Lock::take_on_cluster(&mut conn, &app.database, show.dry_run, &wait).await?;
     let result = revert_applied(
         &mut conn,
         (&files, &app.migrations.label),
         reach,
         show,
         &wait,
+        cluster.as_ref(),
     )
     .await;
+    if let Some(lock) = cluster {
+        lock.release(&mut conn, printer).await;
+    }
     conn.close().await;
     result
 }
@@ -125,11 +138,14 @@ fn check_steps(reach: Reach) -> Result<()> {
 /// creates nothing.
 ///
 /// PostgreSQL does that in a transaction under its transaction-scoped lock, which ends with
-/// it: each migration takes it again (see `advisory.rs`).
+/// it: each migration takes it again (see `advisory.rs`). On a Galera cluster the run already
+/// holds the cluster's lock (`cluster`, see `galera.rs`) instead of GET_LOCK, which holds on
+/// one node only.
 async fn applied_under_lock(
     conn: &mut Conn,
     dry_run: bool,
     wait: &Wait<'_>,
+    cluster: Option<&galera::Lock>,
 ) -> Result<Vec<Applied>> {
     if let Conn::Postgres(c) = conn {
         let mut tx = advisory::begin(c).await?;
@@ -143,14 +159,26 @@ async fn applied_under_lock(
     }
     let db = &mut conn.db();
     if !dry_run {
-        if let Db::Mysql(c) = db {
-            lock_mysql(c).await?;
-        } else {
-            each_db!(db, c => Migrate::lock(&mut **c).await?);
+        match db {
+            Db::Mysql(_) if cluster.is_some() => {}
+            Db::Mysql(c) => lock_mysql(c).await?,
+            _ => each_db!(db, c => Migrate::lock(&mut **c).await?),
         }
-        each_db!(db, c => Migrate::ensure_migrations_table(&mut **c, TABLE).await?);
+        // On a cluster `CREATE TABLE IF NOT EXISTS` is a schema change even when the table
+        // exists: it would replicate and abort other sessions' reads of the table.
+        if cluster.is_none() || !migrations::table_exists(db).await? {
+            each_db!(db, c => Migrate::ensure_migrations_table(&mut **c, TABLE).await?);
+        }
     }
-    Ok(migrations::applied(db).await?)
+    let applied = migrations::applied(db).await?;
+    let unfinished = cluster.and_then(|lock| {
+        let row = applied.iter().find(|a| !a.success)?;
+        lock.unfinished_after_takeover(row, &repair_advice(row.version))
+    });
+    if let Some(message) = unfinished {
+        anyhow::bail!("{message}");
+    }
+    Ok(applied)
 }
 
 /// sqlx's MySQL lock asks `GET_LOCK(name, -1)`, which MariaDB answers with NULL (it has no
@@ -185,9 +213,10 @@ fn mysql_lock_name(database: &str) -> String {
     )
 }
 
-/// Lets go of sqlx's migration lock (PostgreSQL's ends with each transaction).
-async fn unlock(conn: &mut Conn, dry_run: bool) -> Result<()> {
-    if !dry_run && !matches!(conn, Conn::Postgres(_)) {
+/// Lets go of sqlx's migration lock (PostgreSQL's ends with each transaction; a Galera
+/// cluster's is let go by `up` and `down`, whatever happened).
+async fn unlock(conn: &mut Conn, dry_run: bool, cluster: Option<&galera::Lock>) -> Result<()> {
+    if !dry_run && cluster.is_none() && !matches!(conn, Conn::Postgres(_)) {
         let db = &mut conn.db();
         each_db!(db, c => Migrate::unlock(&mut **c).await?);
     }
@@ -213,9 +242,21 @@ async fn apply_pending(
     order: Order,
     show: Show,
     wait: &Wait<'_>,
+    cluster: Option<&galera::Lock>,
 ) -> Result<()> {
     let printer = wait.printer;
-    let applied = applied_under_lock(conn, show.dry_run, wait).await?;
+    let applied = applied_under_lock(conn, show.dry_run, wait, cluster).await?;
+    if let Some(before) = cluster.and_then(galera::Lock::applied_before) {
+        for row in applied
+            .iter()
+            .filter(|a| a.success && !before.contains(&a.version))
+        {
+            printer.line(&format!(
+                "== {} was applied meanwhile by another migration run",
+                row.version
+            ));
+        }
+    }
     check_applied(files, &applied, folder)?;
     let todo = migrations::pending(files, &applied, reach);
     if todo.is_empty() {
@@ -229,7 +270,7 @@ async fn apply_pending(
                 file.version, file.name, newest.version
             );
             if order == Order::Strict {
-                unlock(conn, show.dry_run).await?;
+                unlock(conn, show.dry_run, cluster).await?;
                 return Err(UsageError::new(format!("{what}, and --strict-version-order was given"))
                     .with_hint(format!(
                         "give it a version after {} (rename both of its files), or migrate without --strict-version-order",
@@ -251,7 +292,7 @@ async fn apply_pending(
         if show.dry_run {
             continue;
         }
-        let Some(elapsed) = apply_one(conn, file, last_good.as_ref(), wait).await? else {
+        let Some(elapsed) = apply_one(conn, file, last_good.as_ref(), wait, cluster).await? else {
             printer.line(&format!(
                 "== {} was applied meanwhile by another migration run",
                 file.version
@@ -266,17 +307,18 @@ async fn apply_pending(
         ));
         last_good = Some((file.version, file.name.clone()));
     }
-    finish(conn, printer, show, todo.len(), "run").await
+    finish(conn, printer, cluster, show, todo.len(), "run").await
 }
 
 async fn finish(
     conn: &mut Conn,
     printer: &Printer,
+    cluster: Option<&galera::Lock>,
     show: Show,
     count: usize,
     verb: &str,
 ) -> Result<()> {
-    unlock(conn, show.dry_run).await?;
+    unlock(conn, show.dry_run, cluster).await?;
     if show.dry_run && count > 0 {
         printer.line(&format!(
             "Dry run: {count} migration{} would {verb}; nothing was changed.",
@@ -356,7 +398,14 @@ fn edited(file: &MigrationFile) -> anyhow::Error {
 
 fn dirty_message(version: i64, name: &str) -> String {
     format!(
-        "migration {version} {name} failed part-way and is marked failed in {TABLE}; MySQL cannot roll back schema changes, so repair the schema by hand, then run `DELETE FROM {TABLE} WHERE version = {version}` and `axgen migrate` again"
+        "migration {version} {name} failed part-way and is marked failed in {TABLE}; {}",
+        repair_advice(version)
+    )
+}
+
+fn repair_advice(version: i64) -> String {
+    format!(
+        "MySQL cannot roll back schema changes, so repair the schema by hand, then run `DELETE FROM {TABLE} WHERE version = {version}` and `axgen migrate` again"
     )
 }
 
@@ -366,6 +415,7 @@ async fn apply_one(
     file: &MigrationFile,
     last_good: Option<&(i64, String)>,
     wait: &Wait<'_>,
+    cluster: Option<&galera::Lock>,
 ) -> Result<Option<Duration>> {
     let applied = match conn {
         Conn::Postgres(c) if !file.up.no_tx => {
@@ -389,13 +439,22 @@ async fn apply_one(
             applied
         }
         _ => {
+            if let Some(lock) = cluster {
+                lock.renew(conn).await?;
+            }
             let db = &mut conn.db();
             each_db!(db, c => Migrate::apply(&mut **c, TABLE, &file.up).await)
         }
     };
     match applied {
         Ok(elapsed) => Ok(Some(elapsed)),
-        Err(err) => Err(apply_failed(&mut conn.db(), file, last_good, &err).await),
+        Err(err) => {
+            // A run that lost the cluster's lock meanwhile failed because another took over.
+            if let Some(lock) = cluster {
+                lock.renew(conn).await?;
+            }
+            Err(apply_failed(&mut conn.db(), file, last_good, &err).await)
+        }
     }
 }
 
@@ -447,9 +506,18 @@ async fn revert_applied(
     reach: Reach,
     show: Show,
     wait: &Wait<'_>,
+    cluster: Option<&galera::Lock>,
 ) -> Result<()> {
     let printer = wait.printer;
-    let applied = applied_under_lock(conn, show.dry_run, wait).await?;
+    let applied = applied_under_lock(conn, show.dry_run, wait, cluster).await?;
+    if let Some(before) = cluster.and_then(galera::Lock::applied_before) {
+        let reverted = before.iter().rev();
+        for version in reverted.filter(|v| !applied.iter().any(|a| a.version == **v)) {
+            printer.line(&format!(
+                "== {version} was rolled back meanwhile by another migration run"
+            ));
+        }
+    }
     check_not_dirty(files, &applied)?;
     if let Reach::To(version) = reach {
         migrations::check_version(version, files, &applied)?;
@@ -467,7 +535,7 @@ async fn revert_applied(
         if show.dry_run {
             continue;
         }
-        let reverted = revert_one(conn, *version, down, wait).await?;
+        let reverted = revert_one(conn, *version, down, wait, cluster).await?;
         let Some(elapsed) = reverted.map_err(|err| {
             anyhow::anyhow!(
                 "{} failed: {}; the migration stays applied",
@@ -484,7 +552,7 @@ async fn revert_applied(
         print_notices(printer, show);
         printer.line(&format!("== Reverted {version} in {}", duration(elapsed)));
     }
-    finish(conn, printer, show, todo.len(), "roll back").await
+    finish(conn, printer, cluster, show, todo.len(), "roll back").await
 }
 
 /// Reverts one migration: the outer error is the lock's, the inner the migration's; `None`
@@ -494,6 +562,7 @@ async fn revert_one(
     version: i64,
     down: &Migration,
     wait: &Wait<'_>,
+    cluster: Option<&galera::Lock>,
 ) -> Result<Result<Option<Duration>, MigrateError>> {
     match conn {
         Conn::Postgres(c) if !down.no_tx => {
@@ -516,8 +585,15 @@ async fn revert_one(
             Ok(reverted.map(Some))
         }
         _ => {
+            if let Some(lock) = cluster {
+                lock.renew(conn).await?;
+            }
             let db = &mut conn.db();
-            Ok(each_db!(db, c => Migrate::revert(&mut **c, TABLE, down).await).map(Some))
+            let reverted = each_db!(db, c => Migrate::revert(&mut **c, TABLE, down).await);
+            if let (Err(_), Some(lock)) = (&reverted, cluster) {
+                lock.renew(conn).await?;
+            }
+            Ok(reverted.map(Some))
         }
     }
 }

@@ -6,6 +6,7 @@
 mod advisory;
 mod conn;
 mod database;
+mod galera;
 mod migrate;
 mod migrations;
 mod notices;
@@ -50,7 +51,7 @@ pub struct MigrateRequest {
     /// What to do with a pending migration older than the newest applied one.
     pub order: Order,
     pub show: Show,
-    /// How long to wait for the PostgreSQL migration lock held by another run;
+    /// How long to wait for the migration lock held by another run (PostgreSQL, Galera);
     /// `Duration::ZERO` waits as long as it takes.
     pub lock_timeout: Duration,
 }

@@ -157,7 +157,8 @@ struct RawColumn {
     choices: Vec<String>,
 }
 
-/// The app's own tables (not sqlx's `_sqlx_migrations` or SQLite's internal ones), by name.
+/// The app's own tables (not sqlx's `_sqlx_migrations`, axgen's `_axgen_lock` or SQLite's
+/// internal ones), by name.
 pub async fn table_names(db: &mut Db<'_>) -> Result<Vec<String>, sqlx::Error> {
     let sql = match db {
         Db::Sqlite(_) => {
@@ -173,7 +174,7 @@ pub async fn table_names(db: &mut Db<'_>) -> Result<Vec<String>, sqlx::Error> {
     let names: Vec<String> = each_db!(db, c => sqlx::query_scalar(sql).fetch_all(&mut **c).await?);
     Ok(names
         .into_iter()
-        .filter(|name| name != "_sqlx_migrations")
+        .filter(|name| name != "_sqlx_migrations" && name != crate::db::galera::TABLE)
         .collect())
 }
 
