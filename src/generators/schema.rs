@@ -253,7 +253,7 @@ fn plan_migration(
 }
 
 /// The migration file in `dir` that creates `table`, if any.
-fn migration_creating(dir: &Path, table: &str) -> Result<Option<String>> {
+pub fn migration_creating(dir: &Path, table: &str) -> Result<Option<String>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
