@@ -69,13 +69,6 @@ pub struct AuthRequest {
 /// Validates the request, then plans and applies all-or-nothing.
 pub fn run(request: &AuthRequest, cwd: &Path, printer: &Printer) -> Result<ExitCode> {
     check_fields(&request.spec.fields)?;
-    let mut spec_request = request.spec.clone();
-    spec_request.fields = AUTH_FIELDS
-        .iter()
-        .map(|field| (*field).to_string())
-        .chain(request.spec.fields.iter().cloned())
-        .collect();
-    let spec = spec_request.parse()?;
     let project = Project::find(cwd)?;
     html::check_app(&project.root).map_err(|_| {
         UsageError::new(
@@ -83,8 +76,7 @@ pub fn run(request: &AuthRequest, cwd: &Path, printer: &Printer) -> Result<ExitC
         )
         .with_hint("log-in for API-only apps (bearer tokens) is not generated yet")
     })?;
-    let resource = spec.resolve(project.adapter());
-    check_extra_fields(&resource)?;
+    let resource = resource(&request.spec, project.adapter())?;
     let templates = Templates::new(Some(&project.root));
     let app = App::read(&project.root, &project.config.app.name, &resource)?;
     check_app(&project.root, &app, &resource)?;
@@ -99,6 +91,20 @@ pub fn run(request: &AuthRequest, cwd: &Path, printer: &Printer) -> Result<ExitC
     plan.format(&app.root)?;
     plan.apply(&project.root, request.apply, printer)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The auth schema of `spec` for `adapter`: [`AUTH_FIELDS`], then the user's own fields.
+pub fn resource(spec: &spec::Request, adapter: Adapter) -> Result<Resource> {
+    check_fields(&spec.fields)?;
+    let mut with_auth = spec.clone();
+    with_auth.fields = AUTH_FIELDS
+        .iter()
+        .map(|field| (*field).to_string())
+        .chain(spec.fields.iter().cloned())
+        .collect();
+    let resource = with_auth.parse()?.resolve(adapter);
+    check_extra_fields(&resource)?;
+    Ok(resource)
 }
 
 /// Refuses extra fields named like the ones auth adds.
@@ -138,13 +144,13 @@ fn check_extra_fields(resource: &Resource) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// Refuses an app that has auth already, or a table of that name made by another generator.
+/// Refuses an app that has auth already (its router fetches a current user), or a table of
+/// that name made by another generator.
 fn check_app(root: &Path, app: &App, resource: &Resource) -> Result<(), UsageError> {
-    let names = AuthNames::new(resource);
-    let auth_file = format!("src/web/{}.rs", names.auth_module);
-    if root.join(&auth_file).is_file() {
+    let router = std::fs::read_to_string(root.join(ROUTER_FILE)).unwrap_or_default();
+    if router.contains("::fetch_current_") {
         return Err(UsageError::new(format!(
-            "This app has auth already ({auth_file} exists), so `gen auth` cannot run again"
+            "This app has auth already ({ROUTER_FILE} fetches the current user), so `gen auth` cannot run again"
         ))
         .with_hint("an app has one auth schema; delete the files of the first run to start over"));
     }

@@ -4,6 +4,7 @@
 mod db;
 mod faults;
 mod fuzz;
+mod gen_auth;
 mod gen_migration;
 mod gen_schema;
 mod gen_web;
