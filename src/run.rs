@@ -8,9 +8,9 @@ use anyhow::Result;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{
-    Cli, Command, DbCommand, GenAuthArgs, GenCommand, GenMigrationArgs, GenOptions, GenResourceArgs,
-    MigrateArgs, MigrationsPathArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs,
-    TemplatesCommand,
+    Cli, Command, DbCommand, GenAuthArgs, GenCommand, GenMigrationArgs, GenOptions,
+    GenResourceArgs, MigrateArgs, MigrationsPathArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs,
+    Shell, ShowArgs, TemplatesCommand,
 };
 use crate::db::{
     DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show, Sources,

@@ -448,10 +448,8 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
         &resource.schema.file,
         render(templates, "auth/schema.rs.jinja", &auth)?,
     );
-    let token_file = Path::new(&resource.schema.file).with_file_name(format!(
-        "{}.rs",
-        auth.names.token_module
-    ));
+    let token_file =
+        Path::new(&resource.schema.file).with_file_name(format!("{}.rs", auth.names.token_module));
     plan.create_rust(token_file, render(templates, "auth/token.rs.jinja", &auth)?);
     let declarations = [
         format!("pub mod {};", resource.schema.module),
@@ -488,7 +486,11 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
     ] {
         let file = PathBuf::from("src/web").join(module).with_extension("rs");
         plan.create_rust(file, render(templates, template, &auth)?);
-        plan.inject(ROUTER_FILE, CONTROLLERS_MARKER, format!("pub mod {module};"));
+        plan.inject(
+            ROUTER_FILE,
+            CONTROLLERS_MARKER,
+            format!("pub mod {module};"),
+        );
     }
     for controller in [&names.registration_controller, &names.session_controller] {
         plan.inject(

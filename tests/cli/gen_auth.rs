@@ -45,8 +45,8 @@ fn request(fields: &[&str]) -> spec::Request {
 fn gen_auth_plans_are_pinned_per_adapter() {
     for adapter in Adapter::ALL {
         let (_dir, app) = new_app("blog", &["--database", &adapter.to_string()]);
-        let resource = auth::resource(&request(&["name:string", "age:integer:optional"]), adapter)
-            .unwrap();
+        let resource =
+            auth::resource(&request(&["name:string", "age:integer:optional"]), adapter).unwrap();
         let templates = Templates::new(None);
         let read = App::read(&app, "blog", &resource).unwrap();
         let generation = Generation {
@@ -70,7 +70,11 @@ fn gen_auth_twice_is_refused_and_changes_nothing() {
     let before = tree(dir.path());
 
     let run = axgen(&app, &["gen", "auth", "Accounts", "User", "users"], 2);
-    assert!(run.stderr.contains("This app has auth already"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("This app has auth already"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
     let run = axgen(&app, &["gen", "auth", "Accounts", "Member", "members"], 2);
     assert!(
@@ -84,37 +88,63 @@ fn gen_auth_twice_is_refused_and_changes_nothing() {
 #[test]
 fn gen_auth_over_a_table_of_another_generator_is_refused() {
     let (dir, app) = new_app("blog", &[]);
-    axgen(&app, &["gen", "html", "Accounts", "User", "users", "name"], 0);
+    axgen(
+        &app,
+        &["gen", "html", "Accounts", "User", "users", "name"],
+        0,
+    );
     let before = tree(dir.path());
 
     let run = axgen(&app, &["gen", "auth", "Accounts", "User", "users"], 2);
     assert!(run.stderr.contains("\"users\""), "{}", run.stderr);
-    assert!(run.stderr.contains("hint: choose another schema"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: choose another schema"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(tree(dir.path()), before);
 }
 
 #[test]
 fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
     let outside = tempfile::tempdir().unwrap();
-    let run = axgen(outside.path(), &["gen", "auth", "Accounts", "User", "users"], 2);
+    let run = axgen(
+        outside.path(),
+        &["gen", "auth", "Accounts", "User", "users"],
+        2,
+    );
     assert!(run.stderr.contains("not an axgen app"), "{}", run.stderr);
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 
     let (dir, api) = new_app("api", &["--no-html"]);
     let before = tree(dir.path());
     let run = axgen(&api, &["gen", "auth", "Accounts", "User", "users"], 2);
-    assert!(run.stderr.contains("needs an app with browser pages"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("needs an app with browser pages"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(tree(dir.path()), before);
 
     let (dir, app) = new_app("blog", &[]);
     let before = tree(dir.path());
     for (field, message) in [
-        ("email:string", "The field \"email\" is one `gen auth` makes itself"),
-        ("password", "The field \"password\" is one `gen auth` makes itself"),
+        (
+            "email:string",
+            "The field \"email\" is one `gen auth` makes itself",
+        ),
+        (
+            "password",
+            "The field \"password\" is one `gen auth` makes itself",
+        ),
         ("tags:array:string", "not array (tags)"),
         ("Bad-Name", "Bad-Name"),
     ] {
-        let run = axgen(&app, &["gen", "auth", "Accounts", "User", "users", field], 2);
+        let run = axgen(
+            &app,
+            &["gen", "auth", "Accounts", "User", "users", field],
+            2,
+        );
         assert!(run.stderr.contains(message), "{field}: {}", run.stderr);
     }
     assert_eq!(tree(dir.path()), before);
