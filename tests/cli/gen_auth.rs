@@ -150,20 +150,29 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
     assert_eq!(tree(dir.path()), before);
 }
 
-/// New app → `gen auth` (with an extra field) → a `gen html` resource, on each database:
+/// New app → `gen auth` (with extra fields) → a `gen html` resource, on each database:
 /// the app's own suite (registration, log-in with a wrong password, log-out, a revoked
-/// session), clippy with `-D warnings` and rustfmt. Server variants run their suite when
-/// `AXGEN_TEST_POSTGRES_URL` / `AXGEN_TEST_MYSQL_URL` are set, and else build it.
+/// session, a page that requires a user), clippy with `-D warnings` and rustfmt. Server
+/// variants run their suite when `AXGEN_TEST_POSTGRES_URL` / `AXGEN_TEST_MYSQL_URL` are
+/// set, and else build it. On PostgreSQL the auth schema is `Member` in a nested context,
+/// so every name (routes, `current_member`, `member_id`) follows the schema's.
 #[test]
 fn generated_auth_apps_build_test_and_lint_clean() {
     eprintln!("generated apps build in {}", apps_target_dir().display());
-    for (name, adapter, url_var) in [
-        ("auth_sqlite", "sqlite", None),
-        ("auth_postgres", "postgres", Some("AXGEN_TEST_POSTGRES_URL")),
-        ("auth_mysql", "mysql", Some("AXGEN_TEST_MYSQL_URL")),
+    let user = "gen auth Accounts User users name:string age:integer:optional";
+    let member = "gen auth Admin.Accounts Member members nickname:text:optional";
+    for (name, adapter, auth, url_var) in [
+        ("auth_sqlite", "sqlite", user, None),
+        (
+            "auth_postgres",
+            "postgres",
+            member,
+            Some("AXGEN_TEST_POSTGRES_URL"),
+        ),
+        ("auth_mysql", "mysql", user, Some("AXGEN_TEST_MYSQL_URL")),
     ] {
         let (_dir, app) = new_app(name, &["--database", adapter]);
-        let auth = ["gen", "auth", "Accounts", "User", "users", "name:string"];
+        let auth: Vec<&str> = auth.split_whitespace().collect();
         axgen(&app, &auth, 0);
         let html = ["gen", "html", "Blog", "Post", "posts", "title:string"];
         axgen(&app, &html, 0);
