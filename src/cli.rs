@@ -199,6 +199,13 @@ pub enum GenCommand {
   axgen gen schema Blog.Tag tags name:string")]
     Schema(GenSchemaArgs),
 
+    /// Generate accounts and sessions: users and tokens tables, registration, log-in and
+    /// log-out pages, the current user in every request and template, and tests.
+    #[command(after_help = "Examples:
+  axgen gen auth Accounts User users
+  axgen gen auth Accounts User users name:string")]
+    Auth(GenAuthArgs),
+
     /// Generate an empty reversible migration (.up.sql and .down.sql).
     #[command(after_help = "Examples:
   axgen gen migration add_slug_to_posts")]
@@ -260,6 +267,25 @@ pub struct GenResourceArgs {
     pub fields: Vec<String>,
     #[command(flatten)]
     pub options: GenOptions,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenAuthArgs {
+    /// The context module, CamelCase (e.g. Accounts).
+    pub context: String,
+    /// The schema struct, CamelCase (e.g. User).
+    pub schema: String,
+    /// The plural in snake_case (e.g. users): table name and route path.
+    pub plural: String,
+    /// Extra fields of the schema besides email and password, as name[:type[:modifier...]].
+    #[arg(long_help = FIELD_HELP)]
+    pub fields: Vec<String>,
+    /// Print what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite files that already exist and differ.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -8,13 +8,14 @@ use anyhow::Result;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{
-    Cli, Command, DbCommand, GenCommand, GenMigrationArgs, GenOptions, GenResourceArgs,
-    MigrateArgs, MigrationsPathArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs, Shell, ShowArgs,
-    TemplatesCommand,
+    Cli, Command, DbCommand, GenAuthArgs, GenCommand, GenMigrationArgs, GenOptions,
+    GenResourceArgs, MigrateArgs, MigrationsPathArgs, NewArgs, ReachArgs, RollbackArgs, SeedArgs,
+    Shell, ShowArgs, TemplatesCommand,
 };
 use crate::db::{
     DbTask, MigrateRequest, Order, Reach, RollbackRequest, SeedRequest, Show, Sources,
 };
+use crate::generators::auth::AuthRequest;
 use crate::generators::migration::MigrationRequest;
 use crate::generators::new::NewRequest;
 use crate::generators::{GenRequest, Generator, Layers, WebKind};
@@ -52,7 +53,10 @@ where
         Command::New(args) => crate::generators::new::run(&new_request(args), &cwd, &printer),
         Command::Gen(command) => match resource_generator(command) {
             Ok((generator, request)) => crate::generators::run(generator, &request, &cwd, &printer),
-            Err(migration) => {
+            Err(Other::Auth(args)) => {
+                crate::generators::auth::run(&auth_request(args), &cwd, &printer)
+            }
+            Err(Other::Migration(migration)) => {
                 let request = MigrationRequest {
                     name: migration.name,
                     fields: migration.fields,
@@ -113,11 +117,32 @@ fn new_request(args: NewArgs) -> NewRequest {
     }
 }
 
-/// A resource generator's command as the generator and its request; `gen migration`, which
-/// is not one, is given back.
-pub fn resource_generator(
-    command: GenCommand,
-) -> Result<(Generator, GenRequest), GenMigrationArgs> {
+/// A `gen` command that is not a resource generator's.
+pub enum Other {
+    Auth(GenAuthArgs),
+    Migration(GenMigrationArgs),
+}
+
+/// `axgen gen auth`'s arguments as the generator's request.
+fn auth_request(args: GenAuthArgs) -> AuthRequest {
+    AuthRequest {
+        spec: Request {
+            context: Some(args.context),
+            schema: args.schema,
+            plural: args.plural,
+            fields: args.fields,
+            options: SpecOptions::default(),
+        },
+        apply: ApplyOptions {
+            force: args.force,
+            dry_run: args.dry_run,
+        },
+    }
+}
+
+/// A resource generator's command as the generator and its request; `gen auth` and
+/// `gen migration`, which are not ones, are given back.
+pub fn resource_generator(command: GenCommand) -> Result<(Generator, GenRequest), Other> {
     let resource = |args: GenResourceArgs| {
         let context = Some(args.context);
         gen_request(context, args.schema, args.plural, args.fields, args.options)
@@ -130,7 +155,8 @@ pub fn resource_generator(
             let request = gen_request(None, args.schema, args.plural, args.fields, args.options);
             (Generator::Schema, request)
         }
-        GenCommand::Migration(args) => return Err(args),
+        GenCommand::Auth(args) => return Err(Other::Auth(args)),
+        GenCommand::Migration(args) => return Err(Other::Migration(args)),
     })
 }
 

@@ -6,6 +6,7 @@
 //! (functions and their tests), [`web`] (controller, routes and tests) with [`html`]'s pages.
 
 pub mod app;
+pub mod auth;
 pub mod context;
 pub mod edits;
 pub mod eject;

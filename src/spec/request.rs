@@ -58,7 +58,7 @@ impl Request {
             return None;
         }
         let with_context = match words.next()? {
-            "html" | "json" | "context" => true,
+            "html" | "json" | "context" | "auth" => true,
             "schema" => false,
             _ => return None,
         };

@@ -126,7 +126,7 @@ pub struct Index {
 
 /// The default of `inserted_at` and `updated_at`: the current UTC time to the second, written
 /// as the app writes it, so that rows inserted by hand-written SQL (seeds) read the same.
-fn now_default(adapter: Adapter) -> &'static str {
+pub fn now_default(adapter: Adapter) -> &'static str {
     match adapter {
         Adapter::Sqlite => "(strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'))",
         Adapter::Postgres => "CURRENT_TIMESTAMP(0)",

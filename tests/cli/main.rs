@@ -5,6 +5,7 @@ mod db;
 mod faults;
 mod fuzz;
 mod galera;
+mod gen_auth;
 mod gen_migration;
 mod gen_schema;
 mod gen_web;

@@ -223,11 +223,12 @@ fn reserved_table_covers(adapter: &str) {
         blog,
         words("gen json Shop Item items name:string price:decimal --web Admin --binary-id"),
         words("gen schema Tag tags name:string"),
+        words("gen auth Members Member members"),
     ] {
         Axgen::in_dir(&root).args(&command).run().assert_code(0);
     }
     let made = [
-        "accounts", "blog", "shop", "tag", "user", "post", "item", "admin",
+        "accounts", "blog", "shop", "tag", "user", "post", "item", "admin", "members", "member",
     ];
     assert_listed(
         app_modules(&root.join("src/lib.rs"), &made),

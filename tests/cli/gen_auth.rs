@@ -1,0 +1,181 @@
+//! `axgen gen auth`: every planned file per adapter (snapshots), its refusals, and that an app
+//! with auth and a `gen html` resource builds, passes its own tests (registration, log-in,
+//! log-out, revoked sessions) and lints clean on every database.
+
+use std::path::{Path, PathBuf};
+
+use axgen::adapter::Adapter;
+use axgen::generators::{App, Generation, Layers, auth};
+use axgen::spec::{self, SpecOptions};
+use axgen::templates::Templates;
+use chrono::{TimeZone, Utc};
+
+use crate::{Axgen, apps_target_dir, check_app, rendered, snapshot_settings, tree};
+
+/// Runs `axgen ARGS` in `dir`, asserting the exit code.
+#[track_caller]
+fn axgen(dir: &Path, args: &[&str], code: i32) -> crate::Run {
+    let run = Axgen::in_dir(dir).args(args).run();
+    run.assert_code(code);
+    run
+}
+
+/// `axgen new NAME EXTRA...` in a temporary folder, and the app's root.
+fn new_app(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["new", name];
+    args.extend_from_slice(extra);
+    axgen(dir.path(), &args, 0);
+    let app = dir.path().join(name);
+    (dir, app)
+}
+
+/// The auth request of `gen auth Accounts User users FIELDS`.
+fn request(fields: &[&str]) -> spec::Request {
+    spec::Request {
+        context: Some("Accounts".into()),
+        schema: "User".into(),
+        plural: "users".into(),
+        fields: fields.iter().map(|f| f.to_string()).collect(),
+        options: SpecOptions::default(),
+    }
+}
+
+#[test]
+fn gen_auth_plans_are_pinned_per_adapter() {
+    for adapter in Adapter::ALL {
+        let (_dir, app) = new_app("blog", &["--database", &adapter.to_string()]);
+        let resource =
+            auth::resource(&request(&["name:string", "age:integer:optional"]), adapter).unwrap();
+        let templates = Templates::new(None);
+        let read = App::read(&app, "blog", &resource).unwrap();
+        let generation = Generation {
+            resource: &resource,
+            app: &read,
+            layers: Layers::default(),
+            templates: &templates,
+            now: Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap(),
+        };
+        let mut plan = auth::plan(&generation).unwrap();
+        plan.format(&app).unwrap();
+        let name = format!("gen_auth_{adapter}");
+        snapshot_settings().bind(|| insta::assert_snapshot!(name, rendered(&plan)));
+    }
+}
+
+#[test]
+fn gen_auth_twice_is_refused_and_changes_nothing() {
+    let (dir, app) = new_app("blog", &[]);
+    axgen(&app, &["gen", "auth", "Accounts", "User", "users"], 0);
+    let before = tree(dir.path());
+
+    let run = axgen(&app, &["gen", "auth", "Accounts", "User", "users"], 2);
+    assert!(
+        run.stderr.contains("This app has auth already"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+    let run = axgen(&app, &["gen", "auth", "Accounts", "Member", "members"], 2);
+    assert!(
+        run.stderr.contains("This app has auth already"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn gen_auth_over_a_table_of_another_generator_is_refused() {
+    let (dir, app) = new_app("blog", &[]);
+    axgen(
+        &app,
+        &["gen", "html", "Accounts", "User", "users", "name"],
+        0,
+    );
+    let before = tree(dir.path());
+
+    let run = axgen(&app, &["gen", "auth", "Accounts", "User", "users"], 2);
+    assert!(run.stderr.contains("\"users\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: choose another schema"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
+    let outside = tempfile::tempdir().unwrap();
+    let run = axgen(
+        outside.path(),
+        &["gen", "auth", "Accounts", "User", "users"],
+        2,
+    );
+    assert!(run.stderr.contains("not an axgen app"), "{}", run.stderr);
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+
+    let (dir, api) = new_app("api", &["--no-html"]);
+    let before = tree(dir.path());
+    let run = axgen(&api, &["gen", "auth", "Accounts", "User", "users"], 2);
+    assert!(
+        run.stderr.contains("needs an app with browser pages"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tree(dir.path()), before);
+
+    let (dir, app) = new_app("blog", &[]);
+    let before = tree(dir.path());
+    for (field, message) in [
+        (
+            "email:string",
+            "The field \"email\" is one `gen auth` makes itself",
+        ),
+        (
+            "password",
+            "The field \"password\" is one `gen auth` makes itself",
+        ),
+        ("tags:array:string", "not array (tags)"),
+        ("Bad-Name", "Bad-Name"),
+    ] {
+        let run = axgen(
+            &app,
+            &["gen", "auth", "Accounts", "User", "users", field],
+            2,
+        );
+        assert!(run.stderr.contains(message), "{field}: {}", run.stderr);
+    }
+    assert_eq!(tree(dir.path()), before);
+}
+
+/// New app → `gen auth` (with extra fields) → a `gen html` resource, on each database:
+/// the app's own suite (registration, log-in with a wrong password, log-out, a revoked
+/// session, a page that requires a user), clippy with `-D warnings` and rustfmt. Server
+/// variants run their suite when `AXGEN_TEST_POSTGRES_URL` / `AXGEN_TEST_MYSQL_URL` are
+/// set, and else build it. On PostgreSQL the auth schema is `Member` in a nested context,
+/// so every name (routes, `current_member`, `member_id`) follows the schema's.
+#[test]
+fn generated_auth_apps_build_test_and_lint_clean() {
+    eprintln!("generated apps build in {}", apps_target_dir().display());
+    let user = "gen auth Accounts User users name:string age:integer:optional";
+    let member = "gen auth Admin.Accounts Member members nickname:text:optional";
+    for (name, adapter, auth, url_var) in [
+        ("auth_sqlite", "sqlite", user, None),
+        (
+            "auth_postgres",
+            "postgres",
+            member,
+            Some("AXGEN_TEST_POSTGRES_URL"),
+        ),
+        ("auth_mysql", "mysql", user, Some("AXGEN_TEST_MYSQL_URL")),
+    ] {
+        let (_dir, app) = new_app(name, &["--database", adapter]);
+        let auth: Vec<&str> = auth.split_whitespace().collect();
+        axgen(&app, &auth, 0);
+        let html = ["gen", "html", "Blog", "Post", "posts", "title:string"];
+        axgen(&app, &html, 0);
+        check_app(&app, url_var);
+    }
+}
