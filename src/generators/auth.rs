@@ -17,7 +17,7 @@ use crate::error::UsageError;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::render::{
     CONTROLLERS_MARKER, FUNCTIONS_MARKER, IMPORTS_MARKER, ROUTES_MARKER, SCHEMAS_MARKER, render,
-    rust_string,
+    rust_string, to_value,
 };
 use crate::generators::schema::{self, FieldModel, Model};
 use crate::generators::{App, Generation, Layers, context, html, migration};
@@ -433,6 +433,8 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
     } = *generation;
     let model = Model::new(resource, &app.name, "auth");
     let auth = AuthModel::new(resource, &app.name, &model.fields);
+    // Converted once: every template below renders it.
+    let auth_value = to_value(&auth);
     let mut plan = Plan::default();
     let mut edits = ModuleEdits::default();
 
@@ -446,11 +448,14 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
     let context_file = &context_name.file;
     plan.create_rust(
         &resource.schema.file,
-        render(templates, "auth/schema.rs.jinja", &auth)?,
+        templates.render("auth/schema.rs.jinja", &auth_value)?,
     );
     let token_file =
         Path::new(&resource.schema.file).with_file_name(format!("{}.rs", auth.names.token_module));
-    plan.create_rust(token_file, render(templates, "auth/token.rs.jinja", &auth)?);
+    plan.create_rust(
+        token_file,
+        templates.render("auth/token.rs.jinja", &auth_value)?,
+    );
     let declarations = [
         format!("pub mod {};", resource.schema.module),
         format!(
@@ -463,7 +468,7 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
     edits.insert(context_file, SCHEMAS_MARKER, declarations);
     let imports = render(templates, "context/imports.rs.jinja", &model)?;
     edits.insert(context_file, IMPORTS_MARKER, imports);
-    let functions = render(templates, "auth/functions.rs.jinja", &auth)?;
+    let functions = templates.render("auth/functions.rs.jinja", &auth_value)?;
     edits.insert_rust(
         context_file,
         FUNCTIONS_MARKER,
@@ -485,7 +490,7 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
         ),
     ] {
         let file = PathBuf::from("src/web").join(module).with_extension("rs");
-        plan.create_rust(file, render(templates, template, &auth)?);
+        plan.create_rust(file, templates.render(template, &auth_value)?);
         plan.inject(
             ROUTER_FILE,
             CONTROLLERS_MARKER,
@@ -519,28 +524,28 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
         ),
     ] {
         let path = Path::new("templates").join(dir).join("new.html");
-        plan.create(path, render(templates, template, &auth)?);
+        plan.create(path, templates.render(template, &auth_value)?);
     }
     plan.inject(
         LAYOUT_FILE,
         NAV_MARKER,
-        render(templates, "auth/templates/nav.html.jinja", &auth)?,
+        templates.render("auth/templates/nav.html.jinja", &auth_value)?,
     );
 
     plan.inject(
         CARGO_FILE,
         DEV_DEPENDENCIES_MARKER,
-        render(templates, "auth/cargo_dependencies.toml.jinja", &auth)?,
+        templates.render("auth/cargo_dependencies.toml.jinja", &auth_value)?,
     );
 
     // Tests.
     plan.create_rust(
         context::test_file(resource),
-        render(templates, "auth/context_test.rs.jinja", &auth)?,
+        templates.render("auth/context_test.rs.jinja", &auth_value)?,
     );
     plan.create_rust(
         format!("tests/{}.rs", names.auth_module),
-        render(templates, "auth/controller_test.rs.jinja", &auth)?,
+        templates.render("auth/controller_test.rs.jinja", &auth_value)?,
     );
 
     plan.next_steps = next_steps(&auth);

@@ -2,7 +2,7 @@
 //! with auth and a `gen html` resource builds, passes its own tests (registration, log-in,
 //! log-out, revoked sessions) and lints clean on every database.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axgen::adapter::Adapter;
 use axgen::generators::{App, Generation, Layers, auth};
@@ -10,6 +10,7 @@ use axgen::spec::{self, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 
+use crate::gen_web::new_app_named;
 use crate::{Axgen, apps_target_dir, check_app, rendered, snapshot_settings, tree};
 
 /// Runs `axgen ARGS` in `dir`, asserting the exit code.
@@ -18,16 +19,6 @@ fn axgen(dir: &Path, args: &[&str], code: i32) -> crate::Run {
     let run = Axgen::in_dir(dir).args(args).run();
     run.assert_code(code);
     run
-}
-
-/// `axgen new NAME EXTRA...` in a temporary folder, and the app's root.
-fn new_app(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut args = vec!["new", name];
-    args.extend_from_slice(extra);
-    axgen(dir.path(), &args, 0);
-    let app = dir.path().join(name);
-    (dir, app)
 }
 
 /// The auth request of `gen auth Accounts User users FIELDS`.
@@ -44,7 +35,7 @@ fn request(fields: &[&str]) -> spec::Request {
 #[test]
 fn gen_auth_plans_are_pinned_per_adapter() {
     for adapter in Adapter::ALL {
-        let (_dir, app) = new_app("blog", &["--database", &adapter.to_string()]);
+        let (_dir, app) = new_app_named("blog", &["--database", &adapter.to_string()]);
         let resource =
             auth::resource(&request(&["name:string", "age:integer:optional"]), adapter).unwrap();
         let templates = Templates::new(None);
@@ -65,7 +56,7 @@ fn gen_auth_plans_are_pinned_per_adapter() {
 
 #[test]
 fn gen_auth_twice_is_refused_and_changes_nothing() {
-    let (dir, app) = new_app("blog", &[]);
+    let (dir, app) = new_app_named("blog", &[]);
     axgen(&app, &["gen", "auth", "Accounts", "User", "users"], 0);
     let before = tree(dir.path());
 
@@ -87,7 +78,7 @@ fn gen_auth_twice_is_refused_and_changes_nothing() {
 
 #[test]
 fn gen_auth_over_a_table_of_another_generator_is_refused() {
-    let (dir, app) = new_app("blog", &[]);
+    let (dir, app) = new_app_named("blog", &[]);
     axgen(
         &app,
         &["gen", "html", "Accounts", "User", "users", "name"],
@@ -116,7 +107,7 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
     assert!(run.stderr.contains("not an axgen app"), "{}", run.stderr);
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 
-    let (dir, api) = new_app("api", &["--no-html"]);
+    let (dir, api) = new_app_named("api", &["--no-html"]);
     let before = tree(dir.path());
     let run = axgen(&api, &["gen", "auth", "Accounts", "User", "users"], 2);
     assert!(
@@ -126,7 +117,7 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
     );
     assert_eq!(tree(dir.path()), before);
 
-    let (dir, app) = new_app("blog", &[]);
+    let (dir, app) = new_app_named("blog", &[]);
     let before = tree(dir.path());
     for (field, message) in [
         (
@@ -171,7 +162,7 @@ fn generated_auth_apps_build_test_and_lint_clean() {
         ),
         ("auth_mysql", "mysql", user, Some("AXGEN_TEST_MYSQL_URL")),
     ] {
-        let (_dir, app) = new_app(name, &["--database", adapter]);
+        let (_dir, app) = new_app_named(name, &["--database", adapter]);
         let auth: Vec<&str> = auth.split_whitespace().collect();
         axgen(&app, &auth, 0);
         let html = ["gen", "html", "Blog", "Post", "posts", "title:string"];

@@ -219,7 +219,7 @@ fn new_app(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// `axgen new NAME`; apps that are built need a name of their own (see `cargo_in_app`).
-fn new_app_named(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn new_app_named(name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec!["new", name];
     args.extend_from_slice(extra);
