@@ -245,6 +245,11 @@ pub struct GenOptions {
     #[arg(long, value_name = "NAMESPACE")]
     pub web: Option<String>,
 
+    /// Regenerate the resource axgen generated for this table with this field list: one
+    /// migration for the difference, and every file it wrote merged with your edits.
+    #[arg(long, conflicts_with_all = ["no_context", "no_schema", "no_migration", "force"])]
+    pub update: bool,
+
     /// Print what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,

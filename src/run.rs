@@ -189,6 +189,7 @@ fn gen_request(
             force: options.force,
             dry_run: options.dry_run,
         },
+        update: options.update,
     }
 }
 

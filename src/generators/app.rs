@@ -26,6 +26,9 @@ pub struct App {
     pub name: String,
     /// Every resource whose schema module records the command that generated it, by table.
     pub recorded: BTreeMap<String, Resource>,
+    /// The command each recorded resource's schema module records (`gen html Blog Post posts
+    /// title:string`), by table.
+    pub commands: BTreeMap<String, String>,
     /// The public async functions of the context modules of those resources and of the
     /// resource being generated, by file from the root (`src/blog.rs`).
     contexts: BTreeMap<PathBuf, ContextModule>,
@@ -45,7 +48,7 @@ impl App {
     /// once.
     pub fn read(root: &Path, name: &str, resource: &Resource) -> Result<App> {
         let sources = sources(root);
-        let recorded = recorded_in(&sources, resource.adapter);
+        let (recorded, commands) = recorded_in(&sources, resource.adapter);
         let files: BTreeSet<&str> = recorded
             .values()
             .chain([resource])
@@ -67,6 +70,7 @@ impl App {
             root: root.to_path_buf(),
             name: name.to_string(),
             recorded,
+            commands,
             contexts,
         })
     }
@@ -132,7 +136,7 @@ impl App {
 /// Every resource whose schema module in the app at `root` records the command that
 /// generated it, resolved for `adapter`, by table. Unreadable modules and commands are skipped.
 pub fn recorded_resources(root: &Path, adapter: Adapter) -> BTreeMap<String, Resource> {
-    recorded_in(&sources(root), adapter)
+    recorded_in(&sources(root), adapter).0
 }
 
 /// The Rust files under `root/src`, by path from `root`; unreadable ones are skipped.
@@ -150,25 +154,29 @@ fn sources(root: &Path) -> BTreeMap<PathBuf, String> {
         .collect()
 }
 
+/// The recorded resources of `sources`, and the commands that record them, by table.
 fn recorded_in(
     sources: &BTreeMap<PathBuf, String>,
     adapter: Adapter,
-) -> BTreeMap<String, Resource> {
-    let mut recorded: BTreeMap<String, Resource> = sources
-        .values()
-        .filter_map(|text| {
-            let spec = Request::from_recorded(recorded_command(text)?)?
-                .parse()
-                .ok()?;
-            let resource = spec.resolve(adapter);
-            Some((resource.table.clone(), resource))
-        })
-        .collect();
+) -> (BTreeMap<String, Resource>, BTreeMap<String, String>) {
+    let mut recorded = BTreeMap::new();
+    let mut commands = BTreeMap::new();
+    for text in sources.values() {
+        let Some(command) = recorded_command(text) else {
+            continue;
+        };
+        let Some(spec) = Request::from_recorded(command).and_then(|r| r.parse().ok()) else {
+            continue;
+        };
+        let resource = spec.resolve(adapter);
+        commands.insert(resource.table.clone(), command.to_string());
+        recorded.insert(resource.table.clone(), resource);
+    }
     let keys = primary_keys(&recorded);
     for resource in recorded.values_mut() {
         point_references(resource, &keys);
     }
-    recorded
+    (recorded, commands)
 }
 
 /// The primary key of each recorded resource's table.

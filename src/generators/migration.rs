@@ -236,7 +236,8 @@ fn field_names(resource: &Resource) -> Vec<String> {
 }
 
 /// The columns of `recorded`'s table other than its key and timestamps: its recorded fields,
-/// then the columns the migrations axgen wrote in `dir` added or dropped since, in order.
+/// then the columns the migrations axgen wrote in `dir` added or dropped since, in order
+/// (since its last `--update`, which made the table what the schema module records).
 fn columns(recorded: &Resource, dir: &Path) -> Vec<String> {
     let mut columns = field_names(recorded);
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
@@ -248,10 +249,15 @@ fn columns(recorded: &Resource, dir: &Path) -> Vec<String> {
     files.sort();
     let add = format!("ALTER TABLE {} ADD COLUMN ", recorded.table);
     let drop = format!("ALTER TABLE {} DROP COLUMN ", recorded.table);
+    let mark = update_mark(&recorded.table);
     for text in files
         .iter()
         .filter_map(|path| fs::read_to_string(path).ok())
     {
+        if text.lines().any(|line| line == mark) {
+            columns = field_names(recorded);
+            continue;
+        }
         for line in text.lines() {
             let column = |rest: &str| rest.split([' ', ';']).next().unwrap_or("").to_string();
             if let Some(rest) = line.strip_prefix(&add) {
@@ -373,17 +379,115 @@ fn rebuild(
             .fields
             .retain(|field| !changed.fields.iter().any(|gone| gone.name == field.name)),
     }
+    rebuild_between(recorded, &after, templates)
+}
+
+/// SQLite's table rebuild from `before` to `after` (the same table with other fields), and
+/// back.
+fn rebuild_between(before: &Resource, after: &Resource, templates: &Templates) -> Result<Alter> {
     let create = |resource: &Resource, name: &str| -> Result<String> {
         let mut model = Model::new(resource, "", "schema");
         model.table.name = name.to_string();
         templates.render("schema/up.sql.jinja", &to_value(&model))
     };
-    let temporary = format!("_axgen_new_{}", recorded.table);
+    let temporary = format!("_axgen_new_{}", before.table);
     Ok(Alter {
-        up: alter::rebuild(recorded, &after, &create(&after, &temporary)?, &temporary),
-        down: alter::rebuild(&after, recorded, &create(recorded, &temporary)?, &temporary),
+        up: alter::rebuild(before, after, &create(after, &temporary)?, &temporary),
+        down: alter::rebuild(after, before, &create(before, &temporary)?, &temporary),
         no_transaction: true,
     })
+}
+
+/// The line that opens the migration of `gen ... --update` of a table: from that migration
+/// on, the table's columns are the fields its schema module records ([`columns`]).
+fn update_mark(table: &str) -> String {
+    format!("-- axgen --update of {table}: its columns are the fields its schema module records.")
+}
+
+/// The fields of an `--update` ([`plan_update`]): added, as given (`view_count:integer`), and
+/// removed, as recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdatedFields<'a> {
+    pub added: &'a [String],
+    pub removed: &'a [String],
+}
+
+/// The migration of `gen ... --update`: the table of `recorded` becomes the table of
+/// `updated`, `fields.added` added and `fields.removed` dropped, in one pair in `migrations/`
+/// (SQLite's rebuild when a foreign key or CHECK comes or goes). Refuses what
+/// `gen migration` refuses: a required column without a default, a removed column the
+/// table does not have.
+pub fn plan_update(
+    recorded: &Resource,
+    updated: &Resource,
+    fields: UpdatedFields<'_>,
+    known: &BTreeMap<String, Resource>,
+    root: &Path,
+    now: DateTime<Utc>,
+    templates: &Templates,
+) -> Result<Plan> {
+    let folder = Path::new(MIGRATIONS_DIR);
+    let migrations = root.join(folder);
+    let version = next_version(&existing(&migrations)?, now);
+    let table = recorded.table.as_str();
+    let adapter = recorded.adapter;
+    let change = |change: Change<'_>, fields: &[String]| -> Result<Option<Resource>> {
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(changed_table(
+            change,
+            fields,
+            adapter,
+            known,
+            &migrations,
+        )?))
+    };
+    let adds = change(Change::Add(table), fields.added)?;
+    let removes = change(Change::Remove(table), fields.removed)?;
+    let names =
+        |resource: &Option<Resource>| resource.as_ref().map(field_names).unwrap_or_default();
+    let (added, removed) = (names(&adds), names(&removes));
+    let name = match (added.is_empty(), removed.is_empty()) {
+        (false, true) => format!("add_{}_to_{table}", added.join("_and_")),
+        (true, false) => format!("remove_{}_from_{table}", removed.join("_and_")),
+        _ => format!("update_{table}"),
+    };
+    let rebuilt = adds
+        .iter()
+        .chain(&removes)
+        .any(|resource| alter::needs_rebuild(resource).is_some());
+    let mut alter = if rebuilt {
+        rebuild_between(recorded, updated, templates)?
+    } else {
+        let adds = adds.as_ref().map(alter::add_columns);
+        let removes = removes.as_ref().map(alter::remove_columns);
+        let mut alter = Alter {
+            up: Vec::new(),
+            down: Vec::new(),
+            no_transaction: false,
+        };
+        // Up adds, then drops; down adds the dropped columns back, then drops the added ones.
+        for change in adds.iter().chain(&removes) {
+            alter.up.extend(change.up.iter().cloned());
+        }
+        for change in removes.iter().chain(&adds) {
+            alter.down.extend(change.down.iter().cloned());
+        }
+        alter
+    };
+    alter.up.insert(0, update_mark(table));
+    let mut plan = plan_alter(&name, adapter, &alter, version, folder, templates)?;
+    if !removed.is_empty() {
+        plan.next_steps.extend([
+            String::new(),
+            format!(
+                "The migration drops the data of {table}.{}; a rollback brings the column back, not the data. To rename a column, write the migration by hand.",
+                removed.join(", ")
+            ),
+        ]);
+    }
+    Ok(plan)
 }
 
 /// Plans the migration pair `name` holding the statements of `alter`.

@@ -15,6 +15,7 @@ pub mod migration;
 pub mod new;
 pub mod render;
 pub mod schema;
+pub mod update;
 pub mod web;
 
 use std::path::Path;
@@ -62,15 +63,11 @@ pub fn run(
     cwd: &Path,
     printer: &Printer,
 ) -> Result<ExitCode> {
-    let spec = request.spec.parse()?;
-    match generator {
-        Generator::Schema => schema::check(request)?,
-        Generator::Context => context::check(request)?,
-        Generator::Web(kind) => {
-            let web = spec.web.as_ref().map(|segments| segments.join("."));
-            web::check_namespace(kind, web.as_deref())?;
-        }
+    if request.update {
+        return update::run(generator, request, cwd, printer);
     }
+    let spec = request.spec.parse()?;
+    check(generator, request, &spec)?;
     let project = Project::find(cwd)?;
     if generator == Generator::Web(WebKind::Html) {
         html::check_app(&project.root)?;
@@ -91,6 +88,19 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuses a request `generator` cannot make, before the app is read.
+fn check(generator: Generator, request: &GenRequest, spec: &spec::Spec) -> Result<()> {
+    match generator {
+        Generator::Schema => schema::check(request)?,
+        Generator::Context => context::check(request)?,
+        Generator::Web(kind) => {
+            let web = spec.web.as_ref().map(|segments| segments.join("."));
+            web::check_namespace(kind, web.as_deref())?;
+        }
+    }
+    Ok(())
+}
+
 /// What every layer's planner reads: one generation's resource, app, layers and templates.
 #[derive(Clone, Copy)]
 pub struct Generation<'a> {
@@ -105,13 +115,20 @@ pub struct Generation<'a> {
 
 /// The plan of `generator` for one generation, its Rust laid out by one rustfmt process.
 pub fn plan(generator: Generator, generation: &Generation) -> Result<Plan> {
+    let plan = laid_out(generator, generation)?;
+    context::refuse_other_functions(&plan, generation.resource, generation.app)?;
+    Ok(plan)
+}
+
+/// The plan of `generator` for one generation, laid out, before it is checked against the
+/// app's context modules ([`update`] plans the resource as it was and as it becomes).
+pub fn laid_out(generator: Generator, generation: &Generation) -> Result<Plan> {
     let mut plan = match generator {
         Generator::Schema => schema::plan(generation),
         Generator::Context => context::plan(generation, "context"),
         Generator::Web(kind) => web::plan(kind, generation),
     }?;
     plan.format(&generation.app.root)?;
-    context::refuse_other_functions(&plan, generation.resource, generation.app)?;
     Ok(plan)
 }
 
@@ -144,4 +161,6 @@ pub struct GenRequest {
     pub spec: spec::Request,
     pub layers: Layers,
     pub apply: ApplyOptions,
+    /// `--update`: regenerate the recorded resource of the table with this field list.
+    pub update: bool,
 }

@@ -74,7 +74,7 @@ use crate::error::UsageError;
 use crate::naming;
 
 pub use field::{FieldSpec, Modifiers, OnDelete, TypeArg};
-pub use request::{Request, SpecOptions, recorded};
+pub use request::{Request, SpecOptions, field_spec, recorded};
 pub use resolve::{
     ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, NamespaceModule, Reference,
     Resource, SchemaName, WebNamespace,

@@ -122,11 +122,14 @@ pub fn recorded(generator: &str, resource: &Resource) -> String {
     if resource.primary_key != DEFAULT_PRIMARY_KEY {
         words.extend(["--primary-key".to_string(), resource.primary_key.clone()]);
     }
+    if let Some(web) = &resource.web {
+        words.extend(["--web".to_string(), web.name.clone()]);
+    }
     words.join(" ")
 }
 
 /// `name:type[:arg...][:modifier...]` of a resolved field.
-fn field_spec(field: &Field) -> String {
+pub fn field_spec(field: &Field) -> String {
     let mut parts = vec![field.name.clone(), field.type_name.clone()];
     if let Some(element) = &field.array_of {
         parts.push(element.type_name.clone());

@@ -12,14 +12,14 @@ use sqlx::{AssertSqlSafe, Connection, Row};
 use crate::{Axgen, Run, server_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Engine {
+pub(crate) enum Engine {
     Sqlite,
     Postgres,
     Mysql,
 }
 
 /// A test app: `axgen.toml`, migrations and seeds in a tempdir, and its own database.
-struct App {
+pub(crate) struct App {
     dir: tempfile::TempDir,
     engine: Engine,
     /// The URL the test connects with (absolute for SQLite).
@@ -80,7 +80,7 @@ impl App {
         Some(app)
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -105,12 +105,12 @@ impl App {
         self.migration(V3, "add_slug_to_posts", slug, Some(drop_slug));
     }
 
-    fn axgen(&self, args: &[&str]) -> Run {
+    pub(crate) fn axgen(&self, args: &[&str]) -> Run {
         Axgen::in_dir(self.path()).args(args).run()
     }
 
     /// Every row of `sql`, each cell as text (`NULL` for null).
-    fn query(&self, sql: &str) -> Vec<Vec<String>> {
+    pub(crate) fn query(&self, sql: &str) -> Vec<Vec<String>> {
         let sql = sql.to_string();
         runtime().block_on(async {
             match self.engine {
@@ -1657,6 +1657,17 @@ fn fake_rows_fill_foreign_and_unique_keys(#[case] engine: Engine) {
 /// An app made by `axgen new`, with the tables `gen schema` writes for each of `schemas`,
 /// created and migrated: the seed loader reads their Rust types from the schema modules.
 fn generated(engine: Engine, schemas: &[&str]) -> Option<App> {
+    let commands: Vec<String> = schemas
+        .iter()
+        .map(|schema| format!("gen schema -q {schema}"))
+        .collect();
+    generated_app(engine, "blog", &commands)
+}
+
+/// An app named `name` made by `axgen new` for `engine`, with the axgen `commands` run in it
+/// (`gen html Blog Post posts title:string`), its database created and migrated; `None` (with a
+/// notice) when the engine's server is not configured.
+pub(crate) fn generated_app(engine: Engine, name: &str, commands: &[String]) -> Option<App> {
     let app = App::new(engine)?;
     let config_path = app.path().join("axgen.toml");
     let config = std::fs::read_to_string(&config_path).unwrap();
@@ -1666,14 +1677,14 @@ fn generated(engine: Engine, schemas: &[&str]) -> Option<App> {
         Engine::Postgres => "postgres",
         Engine::Mysql => "mysql",
     };
-    app.axgen(&["new", "blog", "--path", ".", "--database", adapter, "-q"])
+    app.axgen(&["new", name, "--path", ".", "--database", adapter, "-q"])
         .assert_code(0);
+    let config = config.replace("name = \"blog\"", &format!("name = \"{name}\""));
     std::fs::write(&config_path, config).unwrap();
     // The test's database, not the one `new` put in .env.
     let _ = std::fs::remove_file(app.path().join(".env"));
-    for schema in schemas {
-        let mut args = vec!["gen", "schema", "-q"];
-        args.extend(schema.split_whitespace());
+    for command in commands {
+        let args: Vec<&str> = command.split_whitespace().collect();
         app.axgen(&args).assert_code(0);
     }
     app.axgen(&["db", "create"]).assert_code(0);

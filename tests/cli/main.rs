@@ -8,6 +8,7 @@ mod galera;
 mod gen_auth;
 mod gen_migration;
 mod gen_schema;
+mod gen_update;
 mod gen_web;
 mod help;
 mod names;
