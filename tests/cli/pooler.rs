@@ -12,6 +12,7 @@ use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command};
+use std::str::FromStr;
 use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -459,4 +460,208 @@ pub(crate) fn is_root() -> bool {
         .find_map(|line| line.strip_prefix("Uid:"))
         .and_then(|uids| uids.split_whitespace().next().map(str::to_owned))
         .is_some_and(|uid| uid == "0")
+}
+
+// --------------------------------------------------- sqlx behind PgBouncer's transaction pooling
+
+/// How the load below sends its statements through PgBouncer in transaction pooling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Statements {
+    /// sqlx's default: named statements (`sqlx_s_N`), prepared once per connection and cached.
+    Named,
+    /// `.persistent(false)`: the unnamed statement, parsed anew each time, outside a transaction.
+    Unnamed,
+    /// `.persistent(false)`, each statement in a transaction of its own.
+    UnnamedInTransaction,
+}
+
+/// What a run of the load saw.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Statements that failed (e.g. `prepared statement "sqlx_s_3" already exists`).
+    errors: usize,
+    /// Reads that answered another value than the client had just written.
+    wrong: usize,
+    /// Reads that found no row where the client's row must be.
+    lost: usize,
+    /// The first few errors, to show.
+    samples: Vec<String>,
+    elapsed: Duration,
+}
+
+/// Why a generated app cannot just turn prepared statements off behind PgBouncer 1.18 in
+/// transaction pooling (which does not track them): sqlx parses a statement (Parse, Describe,
+/// Sync) and then runs it (Bind, Execute, Sync) in two round trips, and outside a transaction
+/// PgBouncer may hand the server connection to another client at every Sync. So the unnamed
+/// statement a client binds may be another client's: 16 clients updating, reading, inserting
+/// and deleting rows of their own, through one PgBouncer, see errors, wrong values and lost
+/// rows with named statements and with unnamed ones alike; unnamed statements each in a
+/// transaction of its own see none. The figures (and those of the same load straight to
+/// PostgreSQL, with named statements) are printed (`--nocapture`).
+#[test]
+fn behind_pgbouncer_in_transaction_mode_sqlx_is_safe_only_with_unnamed_statements_in_transactions()
+{
+    let Some(server) = server_url("AXGEN_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let server = ServerUrl::parse(&server);
+    let dir = tempfile::tempdir().unwrap();
+    axgen(dir.path(), &["new", "pooled", "--database", "postgres"]);
+    let app = dir.path().join("pooled");
+    let bouncer = PgBouncer::start("transaction");
+    let database = test_database(&app, &server);
+    let direct = database
+        .server
+        .with(&database.server.address, &database.name);
+    axgen(&app, &["db", "create", "--database-url", &direct]);
+    let pooled = database.url_via(bouncer.port);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    let baseline = runtime.block_on(load(&direct, &direct, Statements::Named));
+    eprintln!("pooler: Named, straight to PostgreSQL: {baseline:?}");
+    assert_eq!(
+        (baseline.errors, baseline.wrong, baseline.lost),
+        (0, 0, 0),
+        "{baseline:?}"
+    );
+    let outcomes: Vec<(Statements, Outcome)> = [
+        Statements::Named,
+        Statements::Unnamed,
+        Statements::UnnamedInTransaction,
+    ]
+    .into_iter()
+    .map(|statements| {
+        let outcome = runtime.block_on(load(&direct, &pooled, statements));
+        eprintln!("pooler: {statements:?}: {outcome:?}");
+        (statements, outcome)
+    })
+    .collect();
+    for (statements, outcome) in &outcomes {
+        let clean = outcome.errors == 0 && outcome.wrong == 0 && outcome.lost == 0;
+        if *statements == Statements::UnnamedInTransaction {
+            assert!(clean, "{statements:?}: {outcome:?}\n{}", bouncer.log());
+        } else {
+            assert!(
+                !clean,
+                "{statements:?} went through without a fault: the load no longer shows why \
+                 transactions are needed: {outcome:?}"
+            );
+        }
+    }
+    drop(bouncer);
+}
+
+/// 16 clients, each with a row of its own (`items.id` = the client's number), 150 rounds
+/// each: set the row's value, read it back, insert a scratch row and delete it. Every
+/// statement takes a connection from a pool of 16 through PgBouncer, as the app's context
+/// functions do.
+async fn load(direct: &str, pooled: &str, statements: Statements) -> Outcome {
+    use sqlx::Executor;
+    const CLIENTS: i32 = 16;
+    const ROUNDS: i32 = 150;
+
+    let mut setup = sqlx::PgConnection::connect(direct).await.unwrap();
+    setup
+        .execute(
+            "DROP TABLE IF EXISTS items; \
+             CREATE TABLE items (id integer PRIMARY KEY, value integer NOT NULL); \
+             INSERT INTO items SELECT n, -1 FROM generate_series(0, 15) AS n",
+        )
+        .await
+        .unwrap();
+    setup.close().await.unwrap();
+    let options = sqlx::postgres::PgConnectOptions::from_str(pooled)
+        .unwrap()
+        .extra_float_digits(None);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    let mut clients = tokio::task::JoinSet::new();
+    for client in 0..CLIENTS {
+        let pool = pool.clone();
+        clients.spawn(async move {
+            let mut outcome = Outcome::default();
+            let note = |err: sqlx::Error, outcome: &mut Outcome| {
+                outcome.errors += 1;
+                if outcome.samples.len() < 3 {
+                    outcome.samples.push(err.to_string());
+                }
+            };
+            for round in 0..ROUNDS {
+                let scratch = 1_000_000 + client * 1_000 + round;
+                let steps: [(&str, Vec<i32>); 4] = [
+                    (
+                        "UPDATE items SET value = $2 WHERE id = $1",
+                        vec![client, round],
+                    ),
+                    ("SELECT value FROM items WHERE id = $1", vec![client]),
+                    (
+                        "INSERT INTO items (id, value) VALUES ($1, $2)",
+                        vec![scratch, round],
+                    ),
+                    ("DELETE FROM items WHERE id = $1", vec![scratch]),
+                ];
+                for (sql, binds) in steps {
+                    match run(&pool, statements, sql, &binds).await {
+                        Ok(value) if sql.starts_with("SELECT") => match value {
+                            Some(value) if value == round => {}
+                            Some(_) => outcome.wrong += 1,
+                            None => outcome.lost += 1,
+                        },
+                        Ok(_) => {}
+                        Err(err) => note(err, &mut outcome),
+                    }
+                }
+            }
+            outcome
+        });
+    }
+    let mut total = Outcome::default();
+    while let Some(outcome) = clients.join_next().await {
+        let outcome = outcome.unwrap();
+        total.errors += outcome.errors;
+        total.wrong += outcome.wrong;
+        total.lost += outcome.lost;
+        if total.samples.len() < 4 {
+            total.samples.extend(outcome.samples.into_iter().take(1));
+        }
+    }
+    total.elapsed = started.elapsed();
+    pool.close().await;
+    total
+}
+
+/// Runs `sql` with `binds` as `statements` says; a `SELECT`'s value, if any.
+async fn run(
+    pool: &sqlx::PgPool,
+    statements: Statements,
+    sql: &'static str,
+    binds: &[i32],
+) -> Result<Option<i32>, sqlx::Error> {
+    let mut query = sqlx::query_scalar::<_, i32>(sql);
+    for bind in binds {
+        query = query.bind(*bind);
+    }
+    match statements {
+        Statements::Named => query.fetch_optional(pool).await,
+        Statements::Unnamed => query.persistent(false).fetch_optional(pool).await,
+        Statements::UnnamedInTransaction => {
+            let mut transaction = pool.begin().await?;
+            let value = query
+                .persistent(false)
+                .fetch_optional(&mut *transaction)
+                .await?;
+            transaction.commit().await?;
+            Ok(value)
+        }
+    }
 }
