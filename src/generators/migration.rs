@@ -410,6 +410,8 @@ fn update_mark(table: &str) -> String {
 pub struct UpdatedFields<'a> {
     pub added: &'a [String],
     pub removed: &'a [String],
+    /// The names of the fields both have, with another type, constraint or default.
+    pub changed: &'a [String],
 }
 
 /// The migration of `gen ... --update`: the table of `recorded` becomes the table of
@@ -445,20 +447,48 @@ pub fn plan_update(
     };
     let adds = change(Change::Add(table), fields.added)?;
     let removes = change(Change::Remove(table), fields.removed)?;
+    // The changed fields alone, in the same order on both sides.
+    let only_changed = |resource: &Resource| {
+        let mut only = resource.clone();
+        only.fields = (fields.changed.iter())
+            .filter_map(|name| resource.fields.iter().find(|f| f.name == *name).cloned())
+            .collect();
+        only
+    };
+    let (was, now) = (only_changed(recorded), only_changed(updated));
+    let (changes, rebuilt_for_changes) = alter::change_columns(&was, &now)
+        .map_err(|why| UsageError::new(format!("--update cannot change the field {why}")))?;
     let names =
         |resource: &Option<Resource>| resource.as_ref().map(field_names).unwrap_or_default();
     let (added, removed) = (names(&adds), names(&removes));
-    let name = match (added.is_empty(), removed.is_empty()) {
-        (false, true) => format!("add_{}_to_{table}", added.join("_and_")),
-        (true, false) => format!("remove_{}_from_{table}", removed.join("_and_")),
+    let name = match (
+        added.is_empty(),
+        removed.is_empty(),
+        fields.changed.is_empty(),
+    ) {
+        (false, true, true) => format!("add_{}_to_{table}", added.join("_and_")),
+        (true, false, true) => format!("remove_{}_from_{table}", removed.join("_and_")),
         _ => format!("update_{table}"),
     };
-    let rebuilt = adds
-        .iter()
-        .chain(&removes)
-        .any(|resource| alter::needs_rebuild(resource).is_some());
+    let rebuilt = rebuilt_for_changes
+        || adds
+            .iter()
+            .chain(&removes)
+            .any(|resource| alter::needs_rebuild(resource).is_some());
+    if rebuilt && columns(recorded, &migrations) != field_names(recorded) {
+        return Err(UsageError::new(format!(
+            "SQLite cannot make this change to {table} in place, and axgen cannot write the rebuild of the table: migrations changed it since axgen generated it"
+        ))
+        .with_hint("write this migration by hand, as https://www.sqlite.org/lang_altertable.html#otheralter shows")
+        .into());
+    }
     let mut alter = if rebuilt {
-        rebuild_between(recorded, updated, templates)?
+        let mut alter = rebuild_between(recorded, updated, templates)?;
+        // After `PRAGMA foreign_keys = OFF; BEGIN;`: NULLs get their column's new default
+        // before the rows are copied into the rebuilt table.
+        let fills = alter::fill_nulls(&was, &now);
+        alter.up.splice(2..2, fills);
+        alter
     } else {
         let adds = adds.as_ref().map(alter::add_columns);
         let removes = removes.as_ref().map(alter::remove_columns);
@@ -467,11 +497,11 @@ pub fn plan_update(
             down: Vec::new(),
             no_transaction: false,
         };
-        // Up adds, then drops; down adds the dropped columns back, then drops the added ones.
-        for change in adds.iter().chain(&removes) {
+        // Up adds, drops, then changes; down undoes them in the opposite order.
+        for change in adds.iter().chain(&removes).chain([&changes]) {
             alter.up.extend(change.up.iter().cloned());
         }
-        for change in removes.iter().chain(&adds) {
+        for change in [&changes].into_iter().chain(&removes).chain(&adds) {
             alter.down.extend(change.down.iter().cloned());
         }
         alter
@@ -479,13 +509,11 @@ pub fn plan_update(
     alter.up.insert(0, update_mark(table));
     let mut plan = plan_alter(&name, adapter, &alter, version, folder, templates)?;
     if !removed.is_empty() {
-        plan.next_steps.extend([
-            String::new(),
-            format!(
-                "The migration drops the data of {table}.{}; a rollback brings the column back, not the data. To rename a column, write the migration by hand.",
-                removed.join(", ")
-            ),
-        ]);
+        // Said even by a dry run: a renamed field reads as one removed and one added.
+        plan.warnings.push(format!(
+            "the migration drops the data of {table}.{} (a rollback brings the column back, not the data); to rename a column instead, write that migration by hand",
+            removed.join(", ")
+        ));
     }
     Ok(plan)
 }

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::adapter::Adapter;
-use crate::spec::Resource;
+use crate::spec::{Field, Resource};
 
 use super::{Check, Column, ForeignKey, Index, table};
 
@@ -139,6 +139,126 @@ pub fn rebuild(before: &Resource, after: &Resource, create: &str, temporary: &st
     statements
 }
 
+/// Changes the columns of `before`'s fields into those of `after`'s (the same fields by name,
+/// in the same order, each with another type, constraint or default), with their indexes and
+/// enum checks; the undo changes them back. Only what every dialect converts in place is
+/// changed: `Err` names the first field that is not and why. On SQLite, which alters no
+/// column, the second value says that the table must be rebuilt instead (indexes still change
+/// in place).
+pub fn change_columns(before: &Resource, after: &Resource) -> Result<(Alter, bool), String> {
+    for (was, now) in before.fields.iter().zip(&after.fields) {
+        if let Some(why) = unconvertible(was, now) {
+            return Err(format!("{}: {why}", now.name));
+        }
+    }
+    let (up, rebuild) = column_changes(before, after);
+    let (down, _) = column_changes(after, before);
+    Ok((
+        Alter {
+            up,
+            down,
+            no_transaction: false,
+        },
+        rebuild,
+    ))
+}
+
+/// Why the column of `was` cannot become the column of `now` in place, if it cannot.
+fn unconvertible(was: &Field, now: &Field) -> Option<String> {
+    use crate::spec::Kind;
+    let widening = |a: Kind, b: Kind| {
+        matches!(
+            (a, b),
+            (Kind::String, Kind::Text)
+                | (Kind::Text, Kind::String)
+                | (Kind::Integer, Kind::Bigint)
+                | (Kind::Bigint, Kind::Integer)
+        )
+    };
+    let same_type = was.type_name == now.type_name && was.array_of == now.array_of;
+    if !same_type && (!widening(was.kind, now.kind) || was.array_of.is_some()) {
+        return Some(format!(
+            "{} cannot become {} in place (a string and text can, an integer and a bigint can); add a new field beside it and copy the data in a migration written by hand",
+            crate::naming::with_article(&was.type_name),
+            crate::naming::with_article(&now.type_name)
+        ));
+    }
+    let reference = |f: &Field| {
+        let r = f.references.as_ref()?;
+        Some((r.table.clone(), r.on_delete))
+    };
+    if reference(was) != reference(now) {
+        return Some(
+            "its foreign key cannot change in place; remove the field in one update and add it back in the next".to_string(),
+        );
+    }
+    if was.optional && !now.optional && now.default_sql.is_none() {
+        return Some(format!(
+            "its rows may hold NULL, which a required column cannot; give it a default to fill them with, such as {}:{}:default=…",
+            now.name, now.type_name
+        ));
+    }
+    None
+}
+
+/// The statements giving each column of `before`'s fields that `after` makes required its
+/// new default where it is NULL (so that it can be made NOT NULL).
+pub fn fill_nulls(before: &Resource, after: &Resource) -> Vec<String> {
+    let (was, now) = (Parts::of(before), Parts::of(after));
+    was.columns
+        .iter()
+        .zip(&now.columns)
+        .filter_map(
+            |(old, new)| match (old.not_null, new.not_null, &new.default) {
+                (false, true, Some(default)) => Some(format!(
+                    "UPDATE {} SET {} = {default} WHERE {} IS NULL;",
+                    now.table, new.name, new.name
+                )),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// The statements changing `before`'s columns into `after`'s, and whether SQLite must rebuild
+/// the table for them. A column made required first gets its default where it is NULL.
+fn column_changes(before: &Resource, after: &Resource) -> (Vec<String>, bool) {
+    let (was, now) = (Parts::of(before), Parts::of(after));
+    let mut statements = fill_nulls(before, after);
+    let gone = |index: &&Index| !now.indexes.contains(index);
+    statements.extend(was.indexes.iter().filter(gone).map(|i| was.drop_index(i)));
+    let changed_checks: Vec<(&Check, &Check)> = was
+        .checks
+        .iter()
+        .zip(&now.checks)
+        .filter(|(old, new)| old != new)
+        .collect();
+    statements.extend(
+        changed_checks
+            .iter()
+            .filter_map(|(old, _)| was.drop_check(old)),
+    );
+    let mut rebuild = !changed_checks.is_empty() && now.adapter == Adapter::Sqlite;
+    for (old, new) in was.columns.iter().zip(&now.columns) {
+        if old == new {
+            continue;
+        }
+        match now.adapter {
+            Adapter::Sqlite => rebuild = true,
+            Adapter::Postgres => statements.extend(now.alter_column(old, new)),
+            Adapter::Mysql => statements.push(now.modify_column(new)),
+        }
+    }
+    statements.extend(
+        changed_checks
+            .iter()
+            .filter_map(|(_, new)| now.add_check(new)),
+    );
+    let made = |index: &&Index| !was.indexes.contains(index);
+    statements.extend(now.indexes.iter().filter(made).map(|i| now.create_index(i)));
+    (statements, rebuild)
+}
+
 /// One side of a join table: its column and the table it references.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinSide {
@@ -228,6 +348,35 @@ impl Parts {
             sql.push_str(default);
         }
         sql + ";"
+    }
+
+    /// PostgreSQL's statements changing `old` into `new`: type, then NULL, then default.
+    fn alter_column(&self, old: &Column, new: &Column) -> Vec<String> {
+        let alter = format!("ALTER TABLE {} ALTER COLUMN {}", self.table, new.name);
+        let mut statements = Vec::new();
+        if old.sql_type != new.sql_type {
+            statements.push(format!("{alter} TYPE {};", new.sql_type));
+        }
+        if old.not_null != new.not_null {
+            let verb = if new.not_null { "SET" } else { "DROP" };
+            statements.push(format!("{alter} {verb} NOT NULL;"));
+        }
+        if old.default != new.default {
+            statements.push(match &new.default {
+                Some(default) => format!("{alter} SET DEFAULT {default};"),
+                None => format!("{alter} DROP DEFAULT;"),
+            });
+        }
+        statements
+    }
+
+    /// MySQL's statement giving a column the definition of `new`.
+    fn modify_column(&self, new: &Column) -> String {
+        let added = self.add_column(new);
+        let definition = added
+            .split_once(" ADD COLUMN ")
+            .map_or(added.as_str(), |(_, definition)| definition);
+        format!("ALTER TABLE {} MODIFY COLUMN {definition}", self.table)
     }
 
     fn drop_column(&self, column: &Column) -> String {

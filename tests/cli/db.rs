@@ -111,37 +111,35 @@ impl App {
 
     /// Every row of `sql`, each cell as text (`NULL` for null).
     pub(crate) fn query(&self, sql: &str) -> Vec<Vec<String>> {
+        self.try_query(sql)
+            .unwrap_or_else(|err| panic!("{sql}: {err}"))
+    }
+
+    /// Every row of `sql`, or the database's error.
+    pub(crate) fn try_query(&self, sql: &str) -> Result<Vec<Vec<String>>, sqlx::Error> {
         let sql = sql.to_string();
         runtime().block_on(async {
-            match self.engine {
+            let rows = match self.engine {
                 Engine::Sqlite => {
-                    let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
-                    let rows = sqlx::query(AssertSqlSafe(sql))
-                        .fetch_all(&mut c)
-                        .await
-                        .unwrap();
-                    c.close().await.unwrap();
-                    rows.iter().map(cells).collect()
+                    let mut c = sqlx::SqliteConnection::connect(&self.url).await?;
+                    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut c).await;
+                    c.close().await?;
+                    rows?.iter().map(cells).collect()
                 }
                 Engine::Postgres => {
-                    let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
-                    let rows = sqlx::query(AssertSqlSafe(sql))
-                        .fetch_all(&mut c)
-                        .await
-                        .unwrap();
-                    c.close().await.unwrap();
-                    rows.iter().map(cells).collect()
+                    let mut c = sqlx::PgConnection::connect(&self.url).await?;
+                    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut c).await;
+                    c.close().await?;
+                    rows?.iter().map(cells).collect()
                 }
                 Engine::Mysql => {
-                    let mut c = sqlx::MySqlConnection::connect(&self.url).await.unwrap();
-                    let rows = sqlx::query(AssertSqlSafe(sql))
-                        .fetch_all(&mut c)
-                        .await
-                        .unwrap();
-                    c.close().await.unwrap();
-                    rows.iter().map(cells).collect()
+                    let mut c = sqlx::MySqlConnection::connect(&self.url).await?;
+                    let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut c).await;
+                    c.close().await?;
+                    rows?.iter().map(cells).collect()
                 }
-            }
+            };
+            Ok(rows)
         })
     }
 

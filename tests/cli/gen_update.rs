@@ -20,7 +20,7 @@ const EDITS: [(&str, &str, &str); 2] = [
     (
         "src/medias/video.rs",
         "        changeset.validate_length(\"title\", &changes.title, 255);\n",
-        "        if changes.url.as_deref().is_some_and(|url| !url.starts_with(\"http\")) {\n            changeset.add_error(\"url\", \"must start with http\");\n        }\n",
+        "        if changes.title.as_deref() == Some(\"untitled\") {\n            changeset.add_error(\"title\", \"is reserved\");\n        }\n",
     ),
     (
         "templates/videos/show.html",
@@ -101,6 +101,14 @@ fn newest_migration(app: &Path) -> String {
         .collect()
 }
 
+/// The files of `app` but its migrations and `.env` (whose secret differs from app to app).
+fn files(app: &Path) -> Vec<(String, Vec<u8>)> {
+    tree(app)
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("migrations/") && path != ".env")
+        .collect()
+}
+
 /// The update merges the user's edits into what the new spec generates: with the edits taken
 /// out again, every file is what `gen html` writes for the new spec in a fresh app; and the
 /// update's migration, per dialect (with SQLite's rebuild for an added reference), is pinned.
@@ -115,8 +123,9 @@ fn an_update_is_the_new_generation_with_the_users_edits_and_one_migration() {
         let run = run(&app, UPDATED);
         run.assert_code(0);
         assert!(
-            run.stdout
-                .contains("The migration drops the data of videos.description"),
+            run.stderr.contains(
+                "warning: the migration drops the data of videos.description (a rollback brings the column back, not the data); to rename a column instead, write that migration by hand"
+            ),
             "{}",
             run.transcript()
         );
@@ -134,13 +143,16 @@ fn an_update_is_the_new_generation_with_the_users_edits_and_one_migration() {
                 &UPDATED.replace(" --update", ""),
             ],
         );
-        let files = |app: &Path| -> Vec<(String, Vec<u8>)> {
-            tree(app)
-                .into_iter()
-                .filter(|(path, _)| !path.starts_with("migrations/") && path != ".env")
-                .collect()
-        };
         assert_eq!(files(&app), files(&fresh), "{adapter}");
+    }
+    // `gen json` and `gen context` update their own files the same way.
+    for generator in ["json", "context"] {
+        let first = VIDEOS.replace("gen html", &format!("gen {generator}"));
+        let update = UPDATED.replace("gen html", &format!("gen {generator}"));
+        let (_dir, app) = new_app("sqlite", &[&first]);
+        run(&app, &update).assert_code(0);
+        let (_fresh_dir, fresh) = new_app("sqlite", &[&update.replace(" --update", "")]);
+        assert_eq!(files(&app), files(&fresh), "{generator}");
     }
     // SQLite cannot add a foreign key in place: the update's migration rebuilds the table.
     let (_dir, app) = new_app(
@@ -221,7 +233,10 @@ fn conflicting_edits_are_listed_and_nothing_is_written() {
 fn updates_it_cannot_make_are_refused_and_change_nothing() {
     let (_dir, app) = new_app(
         "sqlite",
-        &[VIDEOS, "gen schema Blog.Tag tags name:string day:date"],
+        &[
+            VIDEOS,
+            "gen schema Blog.Tag tags name:string day:date note:string:optional",
+        ],
     );
     let cases = [
         (
@@ -230,7 +245,11 @@ fn updates_it_cannot_make_are_refused_and_change_nothing() {
         ),
         (
             "gen html Medias Video videos url:string title:integer description:text --update".to_string(),
-            "error: --update cannot change the field title:string into title:integer in place",
+            "error: --update cannot change the field title: a string cannot become an integer in place (a string and text can, an integer and a bigint can); add a new field beside it and copy the data in a migration written by hand\n",
+        ),
+        (
+            "gen schema Blog.Tag tags name:string day:date note:string --update".to_string(),
+            "error: --update cannot change the field note: its rows may hold NULL, which a required column cannot; give it a default to fill them with, such as note:string:default=…\n",
         ),
         (
             "gen json Medias Video videos url:string --update".to_string(),
@@ -245,7 +264,7 @@ fn updates_it_cannot_make_are_refused_and_change_nothing() {
             "error: The column \"slug\" would be added to videos with no value for the rows it has",
         ),
         (
-            "gen schema Blog.Tag tags name:string --update".to_string(),
+            "gen schema Blog.Tag tags name:string note:string:optional --update".to_string(),
             "error: The column \"day\" would be added back by the rollback to tags",
         ),
     ];
@@ -337,5 +356,44 @@ fn an_updated_app_keeps_its_rows_and_edits_and_passes_its_tests(#[case] engine: 
     assert_eq!(
         app.query("SELECT url, title, description FROM videos ORDER BY title"),
         [["http://a", "one", ""], ["http://b", "two", ""]]
+    );
+}
+
+/// Fields whose type, constraint or default change are changed in place (SQLite: the table
+/// rebuilt), with rows in the table: a column made required gets its default where it was
+/// NULL; the rollback gives the columns back as they were, with the rows.
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[case::mysql(Engine::Mysql)]
+fn changed_fields_are_converted_in_place_with_their_rows(#[case] engine: Engine) {
+    let videos = "gen schema Medias.Video videos url:string title:string views:integer:optional note:string:optional";
+    let Some(app) = generated_app(engine, "converted", &[videos.to_string()]) else {
+        return;
+    };
+    app.query(
+        "INSERT INTO videos (url, title, views, note, inserted_at, updated_at) VALUES \
+         ('http://a', 'one', 7, 'x', '2026-01-01 00:00:00', '2026-01-01 00:00:00'), \
+         ('http://b', 'two', NULL, NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    );
+    let updated = "gen schema Medias.Video videos url:text title:string:unique views:bigint:default=0 note:string:optional:index --update";
+    run(app.path(), updated).assert_code(0);
+    app.axgen(&["migrate"]).assert_code(0);
+    let read = "SELECT url, title, views, note FROM videos ORDER BY title";
+    assert_eq!(
+        app.query(read),
+        [
+            ["http://a", "one", "7", "x"],
+            ["http://b", "two", "0", "NULL"]
+        ]
+    );
+    // The title is unique now, the views required.
+    let duplicate = "INSERT INTO videos (url, title, views, inserted_at, updated_at) VALUES ('c', 'one', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')";
+    assert!(app.try_query(duplicate).is_err(), "{engine:?}");
+    app.axgen(&["rollback"]).assert_code(0);
+    app.query("INSERT INTO videos (url, title, views, inserted_at, updated_at) VALUES ('c', 'one', NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00')");
+    assert_eq!(
+        app.query("SELECT COUNT(*) FROM videos WHERE views IS NULL"),
+        [["1"]]
     );
 }
