@@ -282,6 +282,12 @@ pub fn check_app(app: &Path, url_var: Option<&str>) {
         &["clippy", "--all-targets", "--", "-D", "warnings"],
         None,
     );
+    test_app(app, url_var);
+}
+
+/// Runs the app's tests; server databases run them when their URL is set (else they are
+/// only built).
+pub fn test_app(app: &Path, url_var: Option<&str>) {
     match url_var {
         None => cargo_in_app(app, &["test"], None),
         Some(var) => match server_url(var) {
