@@ -42,6 +42,12 @@ const TAKEN_NAMES: [&str; 4] = ["email", "hashed_password", "confirmed_at", "pas
 /// The router, where the auth middleware and routes go.
 const ROUTER_FILE: &str = "src/web/mod.rs";
 
+/// The app's README, which gains a section on users and email.
+const README_FILE: &str = "README.md";
+
+/// The heading of the README before which auth's section goes.
+const README_MARKER: &str = "## Database tasks";
+
 /// The library root, where the mailer module is declared.
 const LIB_FILE: &str = "src/lib.rs";
 
@@ -663,6 +669,16 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
         NAV_MARKER,
         templates.render("auth/templates/nav.html.jinja", &auth_value)?,
     );
+
+    // The README's section, when the README still has the heading it goes before.
+    let readme = std::fs::read_to_string(app.root.join(README_FILE)).unwrap_or_default();
+    if readme.contains(README_MARKER) {
+        plan.inject(
+            README_FILE,
+            README_MARKER,
+            templates.render("auth/readme.md.jinja", &auth_value)?,
+        );
+    }
 
     plan.inject(
         CARGO_FILE,
