@@ -16,8 +16,8 @@ use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::render::{
-    API_CONTROLLERS_MARKER, API_ROUTES_MARKER, CONTEXTS_MARKER, CONTROLLERS_MARKER, FUNCTIONS_MARKER, IMPORTS_MARKER, ROUTES_MARKER, SCHEMAS_MARKER, render,
-    rust_string, to_value,
+    API_CONTROLLERS_MARKER, API_ROUTES_MARKER, CONTEXTS_MARKER, CONTROLLERS_MARKER,
+    FUNCTIONS_MARKER, IMPORTS_MARKER, ROUTES_MARKER, SCHEMAS_MARKER, render, rust_string, to_value,
 };
 use crate::generators::schema::{self, FieldModel, Model};
 use crate::generators::{App, Generation, Layers, context, html, migration};
@@ -619,7 +619,11 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
             names.limiter_module
         ),
     ] {
-        plan.inject(ROUTER_FILE, BROWSER_LAYERS_MARKER, format!(".layer({layer})"));
+        plan.inject(
+            ROUTER_FILE,
+            BROWSER_LAYERS_MARKER,
+            format!(".layer({layer})"),
+        );
     }
     plan.inject(
         ROUTER_FILE,
@@ -630,40 +634,31 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
             names.auth_module, names.assign
         ),
     );
-    for (dir, template) in [
+    // The pages: `templates/<folder>/<page>`, each from `auth/templates/<template>.jinja`.
+    for (folder, page, template) in [
         (
             &names.registration_templates,
-            "auth/templates/registration_new.html.jinja",
+            "new.html",
+            "registration_new",
         ),
+        (&names.session_templates, "new.html", "session_new"),
+        (&names.settings_templates, "edit.html", "settings_edit"),
         (
-            &names.session_templates,
-            "auth/templates/session_new.html.jinja",
+            &names.reset_password_templates,
+            "new.html",
+            "reset_password_new",
         ),
         (
             &names.reset_password_templates,
-            "auth/templates/reset_password_new.html.jinja",
+            "edit.html",
+            "reset_password_edit",
         ),
+        (&"dev".to_string(), "mailbox.html", "mailbox"),
     ] {
-        let path = Path::new("templates").join(dir).join("new.html");
-        plan.create(path, templates.render(template, &auth_value)?);
+        let template = format!("auth/templates/{template}.html.jinja");
+        let path = Path::new("templates").join(folder).join(page);
+        plan.create(path, templates.render(&template, &auth_value)?);
     }
-    for (dir, template) in [
-        (
-            &names.settings_templates,
-            "auth/templates/settings_edit.html.jinja",
-        ),
-        (
-            &names.reset_password_templates,
-            "auth/templates/reset_password_edit.html.jinja",
-        ),
-    ] {
-        let path = Path::new("templates").join(dir).join("edit.html");
-        plan.create(path, templates.render(template, &auth_value)?);
-    }
-    plan.create(
-        "templates/dev/mailbox.html",
-        templates.render("auth/templates/mailbox.html.jinja", &auth_value)?,
-    );
     plan.inject(
         LAYOUT_FILE,
         NAV_MARKER,
