@@ -202,7 +202,8 @@ pub struct AuthNames {
     pub reset_password_controller: String,
     /// `src/web/api/user_token_controller.rs`'s module: `user_token_controller`.
     pub api_token_controller: String,
-    /// `src/web/user_login_limiter.rs`'s module: `user_login_limiter`.
+    /// `src/web/login_limiter.rs`'s module: `login_limiter`, the same whatever the schema
+    /// (an app has one auth), short enough that its layer in the router stays on one line.
     pub limiter_module: String,
     /// The context's module of emails to the user: `user_notifier`.
     pub notifier_module: String,
@@ -271,7 +272,7 @@ impl AuthNames {
             settings_controller: f("{}_settings_controller"),
             reset_password_controller: f("{}_reset_password_controller"),
             api_token_controller: f("{}_token_controller"),
-            limiter_module: f("{}_login_limiter"),
+            limiter_module: "login_limiter".to_string(),
             notifier_module: f("{}_notifier"),
             registration_templates: f("{}_registration"),
             session_templates: f("{}_session"),

@@ -122,6 +122,7 @@ pub const RESERVED: &[Reserved] = &[
     r("uuid", Crate, "the uuid crate the app uses"),
     r("api", Web, "src/web/api/mod.rs, the JSON API's controllers"),
     r("csrf", Web, "src/web/csrf.rs"),
+    r("login_limiter", Web, "src/web/login_limiter.rs of apps with `gen auth`"),
     r("dev_mailbox_controller", Web, "src/web/dev_mailbox_controller.rs of apps with `gen auth`, which serves /dev/mailbox"),
     r("error", Web, "src/web/error.rs"),
     r("flash", Web, "src/web/flash.rs"),
