@@ -16,8 +16,8 @@ use crate::adapter::Adapter;
 use crate::error::UsageError;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::render::{
-    CONTROLLERS_MARKER, FUNCTIONS_MARKER, IMPORTS_MARKER, ROUTES_MARKER, SCHEMAS_MARKER, render,
-    rust_string, to_value,
+    API_CONTROLLERS_MARKER, API_ROUTES_MARKER, CONTEXTS_MARKER, CONTROLLERS_MARKER,
+    FUNCTIONS_MARKER, IMPORTS_MARKER, ROUTES_MARKER, SCHEMAS_MARKER, render, rust_string, to_value,
 };
 use crate::generators::schema::{self, FieldModel, Model};
 use crate::generators::{App, Generation, Layers, context, html, migration};
@@ -41,6 +41,24 @@ const TAKEN_NAMES: [&str; 4] = ["email", "hashed_password", "confirmed_at", "pas
 
 /// The router, where the auth middleware and routes go.
 const ROUTER_FILE: &str = "src/web/mod.rs";
+
+/// The app's README, which gains a section on users and email.
+const README_FILE: &str = "README.md";
+
+/// The heading of the README before which auth's section goes.
+const README_MARKER: &str = "## Database tasks";
+
+/// The library root, where the mailer module is declared.
+const LIB_FILE: &str = "src/lib.rs";
+
+/// The mailer module `gen auth` gives the app.
+const MAILER_FILE: &str = "src/mailer.rs";
+
+/// The JSON API's module, where the API token controller is declared.
+const API_FILE: &str = "src/web/api/mod.rs";
+
+/// The controller of `/dev/mailbox`.
+const MAILBOX_CONTROLLER: &str = "dev_mailbox_controller";
 
 /// The layout every page extends, where the log-in links go.
 const LAYOUT_FILE: &str = "templates/layout.html";
@@ -178,9 +196,23 @@ pub struct AuthNames {
     pub registration_controller: String,
     /// `user_session_controller`.
     pub session_controller: String,
-    /// The page templates' folders: `user_registration`, `user_session`.
+    /// `user_settings_controller`.
+    pub settings_controller: String,
+    /// `user_reset_password_controller`.
+    pub reset_password_controller: String,
+    /// `src/web/api/user_token_controller.rs`'s module: `user_token_controller`.
+    pub api_token_controller: String,
+    /// `src/web/login_limiter.rs`'s module: `login_limiter`, the same whatever the schema
+    /// (an app has one auth), short enough that its layer in the router stays on one line.
+    pub limiter_module: String,
+    /// The context's module of emails to the user: `user_notifier`.
+    pub notifier_module: String,
+    /// The page templates' folders: `user_registration`, `user_session`, `user_settings`,
+    /// `user_reset_password`.
     pub registration_templates: String,
     pub session_templates: String,
+    pub settings_templates: String,
+    pub reset_password_templates: String,
     /// The request's current user: `CurrentUser`.
     pub current: String,
     /// The extractor that requires one: `RequireUser`.
@@ -195,10 +227,14 @@ pub struct AuthNames {
     pub user_column: String,
     /// The module of token helpers in the context: `user_token`.
     pub token_module: String,
-    /// `/users/register`, `/users/log-in`, `/users/log-out`.
+    /// `/users/register`, `/users/log-in`, `/users/log-out`, `/users/settings`,
+    /// `/users/reset-password`, and `/users/tokens` (under `/api`).
     pub register_path: String,
     pub log_in_path: String,
     pub log_out_path: String,
+    pub settings_path: String,
+    pub reset_password_path: String,
+    pub api_tokens_path: String,
     pub functions: AuthFunctions,
 }
 
@@ -213,6 +249,14 @@ pub struct AuthFunctions {
     pub generate_session_token: String,
     pub get_by_session_token: String,
     pub delete_session_token: String,
+    pub update_email: String,
+    pub update_password: String,
+    pub deliver_reset_password_instructions: String,
+    pub get_by_reset_password_token: String,
+    pub reset_password: String,
+    pub generate_api_token: String,
+    pub get_by_api_token: String,
+    pub delete_api_token: String,
 }
 
 impl AuthNames {
@@ -225,8 +269,15 @@ impl AuthNames {
             auth_module: f("{}_auth"),
             registration_controller: f("{}_registration_controller"),
             session_controller: f("{}_session_controller"),
+            settings_controller: f("{}_settings_controller"),
+            reset_password_controller: f("{}_reset_password_controller"),
+            api_token_controller: f("{}_token_controller"),
+            limiter_module: "login_limiter".to_string(),
+            notifier_module: f("{}_notifier"),
             registration_templates: f("{}_registration"),
             session_templates: f("{}_session"),
+            settings_templates: f("{}_settings"),
+            reset_password_templates: f("{}_reset_password"),
             current: format!("Current{schema}"),
             require: format!("Require{schema}"),
             assign: f("current_{}"),
@@ -237,6 +288,9 @@ impl AuthNames {
             register_path: format!("{path}/register"),
             log_in_path: format!("{path}/log-in"),
             log_out_path: format!("{path}/log-out"),
+            settings_path: format!("{path}/settings"),
+            reset_password_path: format!("{path}/reset-password"),
+            api_tokens_path: format!("{path}/tokens"),
             functions: AuthFunctions {
                 get: resource.functions.get.clone(),
                 get_by_email: f("get_{}_by_email"),
@@ -246,6 +300,14 @@ impl AuthNames {
                 generate_session_token: f("generate_{}_session_token"),
                 get_by_session_token: f("get_{}_by_session_token"),
                 delete_session_token: f("delete_{}_session_token"),
+                update_email: f("update_{}_email"),
+                update_password: f("update_{}_password"),
+                deliver_reset_password_instructions: f("deliver_{}_reset_password_instructions"),
+                get_by_reset_password_token: f("get_{}_by_reset_password_token"),
+                reset_password: f("reset_{}_password"),
+                generate_api_token: f("generate_{}_api_token"),
+                get_by_api_token: f("get_{}_by_api_token"),
+                delete_api_token: f("delete_{}_api_token"),
             },
         }
     }
@@ -453,6 +515,10 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
     let token_file =
         Path::new(&resource.schema.file).with_file_name(format!("{}.rs", auth.names.token_module));
     plan.create_rust(
+        token_file.with_file_name(format!("{}.rs", auth.names.notifier_module)),
+        templates.render("auth/notifier.rs.jinja", &auth_value)?,
+    );
+    plan.create_rust(
         token_file,
         templates.render("auth/token.rs.jinja", &auth_value)?,
     );
@@ -463,6 +529,7 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
             resource.schema.module, resource.schema.name
         ),
         format!("pub mod {};", auth.names.token_module),
+        format!("pub mod {};", auth.names.notifier_module),
     ]
     .join("\n");
     edits.insert(context_file, SCHEMAS_MARKER, declarations);
@@ -476,10 +543,18 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
     );
     edits.plan(&mut plan, &app.root)?;
 
+    // The mailer, which the app owns.
+    plan.create_rust(
+        MAILER_FILE,
+        templates.render("auth/mailer.rs.jinja", &auth_value)?,
+    );
+    plan.inject(LIB_FILE, CONTEXTS_MARKER, "pub mod mailer;".to_string());
+
     // The web layer.
     let names = &auth.names;
     for (module, template) in [
         (&names.auth_module, "auth/user_auth.rs.jinja"),
+        (&names.limiter_module, "auth/login_limiter.rs.jinja"),
         (
             &names.registration_controller,
             "auth/registration_controller.rs.jinja",
@@ -487,6 +562,18 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
         (
             &names.session_controller,
             "auth/session_controller.rs.jinja",
+        ),
+        (
+            &names.settings_controller,
+            "auth/settings_controller.rs.jinja",
+        ),
+        (
+            &names.reset_password_controller,
+            "auth/reset_password_controller.rs.jinja",
+        ),
+        (
+            &MAILBOX_CONTROLLER.to_string(),
+            "auth/mailbox_controller.rs.jinja",
         ),
     ] {
         let file = PathBuf::from("src/web").join(module).with_extension("rs");
@@ -497,11 +584,46 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
             format!("pub mod {module};"),
         );
     }
-    for controller in [&names.registration_controller, &names.session_controller] {
+    for controller in [
+        names.registration_controller.as_str(),
+        &names.session_controller,
+        &names.settings_controller,
+        &names.reset_password_controller,
+        MAILBOX_CONTROLLER,
+    ] {
         plan.inject(
             ROUTER_FILE,
             ROUTES_MARKER,
             format!(".merge({controller}::routes())"),
+        );
+    }
+    plan.create_rust(
+        PathBuf::from("src/web/api")
+            .join(&names.api_token_controller)
+            .with_extension("rs"),
+        templates.render("auth/api_token_controller.rs.jinja", &auth_value)?,
+    );
+    plan.inject(
+        API_FILE,
+        API_CONTROLLERS_MARKER,
+        format!("pub mod {};", names.api_token_controller),
+    );
+    plan.inject(
+        ROUTER_FILE,
+        API_ROUTES_MARKER,
+        format!(".merge(api::{}::routes())", names.api_token_controller),
+    );
+    for layer in [
+        "axum::Extension(crate::mailer::Mailer::from_env())".to_string(),
+        format!(
+            "axum::Extension({}::LoginLimiter::default())",
+            names.limiter_module
+        ),
+    ] {
+        plan.inject(
+            ROUTER_FILE,
+            BROWSER_LAYERS_MARKER,
+            format!(".layer({layer})"),
         );
     }
     plan.inject(
@@ -513,24 +635,46 @@ pub fn plan(generation: &Generation) -> Result<Plan> {
             names.auth_module, names.assign
         ),
     );
-    for (dir, template) in [
+    // The pages: `templates/<folder>/<page>`, each from `auth/templates/<template>.jinja`.
+    for (folder, page, template) in [
         (
             &names.registration_templates,
-            "auth/templates/registration_new.html.jinja",
+            "new.html",
+            "registration_new",
+        ),
+        (&names.session_templates, "new.html", "session_new"),
+        (&names.settings_templates, "edit.html", "settings_edit"),
+        (
+            &names.reset_password_templates,
+            "new.html",
+            "reset_password_new",
         ),
         (
-            &names.session_templates,
-            "auth/templates/session_new.html.jinja",
+            &names.reset_password_templates,
+            "edit.html",
+            "reset_password_edit",
         ),
+        (&"dev".to_string(), "mailbox.html", "mailbox"),
     ] {
-        let path = Path::new("templates").join(dir).join("new.html");
-        plan.create(path, templates.render(template, &auth_value)?);
+        let template = format!("auth/templates/{template}.html.jinja");
+        let path = Path::new("templates").join(folder).join(page);
+        plan.create(path, templates.render(&template, &auth_value)?);
     }
     plan.inject(
         LAYOUT_FILE,
         NAV_MARKER,
         templates.render("auth/templates/nav.html.jinja", &auth_value)?,
     );
+
+    // The README's section, when the README still has the heading it goes before.
+    let readme = std::fs::read_to_string(app.root.join(README_FILE)).unwrap_or_default();
+    if readme.contains(README_MARKER) {
+        plan.inject(
+            README_FILE,
+            README_MARKER,
+            templates.render("auth/readme.md.jinja", &auth_value)?,
+        );
+    }
 
     plan.inject(
         CARGO_FILE,

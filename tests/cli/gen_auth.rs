@@ -1,6 +1,7 @@
 //! `axgen gen auth`: every planned file per adapter (snapshots), its refusals, and that an app
 //! with auth and a `gen html` resource builds, passes its own tests (registration, log-in,
-//! log-out, revoked sessions) and lints clean on every database.
+//! log-out, settings, password reset through `/dev/mailbox`, remember-me, log-in limits, API
+//! tokens, and the security checks) and lints clean on every database.
 
 use std::path::Path;
 
@@ -143,7 +144,9 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
 
 /// New app → `gen auth` (with extra fields) → a `gen html` resource, on each database:
 /// the app's own suite (registration, log-in with a wrong password, log-out, a revoked
-/// session, a page that requires a user), clippy with `-D warnings` and rustfmt. Server
+/// session, a page that requires a user, settings, password reset, remember-me, log-in
+/// limits, API tokens, CSRF, no user enumeration, passwords out of the logs), clippy with
+/// `-D warnings` and rustfmt. Server
 /// variants run their suite when `AXGEN_TEST_POSTGRES_URL` / `AXGEN_TEST_MYSQL_URL` are
 /// set, and else build it. On PostgreSQL the auth schema is `Member` in a nested context,
 /// so every name (routes, `current_member`, `member_id`) follows the schema's.
