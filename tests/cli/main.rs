@@ -10,6 +10,7 @@ mod gen_migration;
 mod gen_schema;
 mod gen_web;
 mod help;
+mod instances;
 mod names;
 mod new;
 mod pooler;
