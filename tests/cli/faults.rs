@@ -885,13 +885,14 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
 /// The app's process, killed when the test ends however it ends; its output goes to a file.
 pub(crate) struct Server {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: PathBuf,
 }
 
 impl Server {
     pub(crate) fn start(binary: &Path, app: &Path, port: u16, database_url: &str) -> Server {
-        let log = app.join("server.log");
+        // One log per port: several instances of the app may run in its folder.
+        let log = app.join(format!("server-{port}.log"));
         let out = File::create(&log).unwrap();
         let child = Command::new(binary)
             .current_dir(app)

@@ -1,7 +1,8 @@
 //! A MariaDB Galera cluster: `axgen migrate` and `axgen rollback` started at once against
 //! different nodes apply (or revert) each migration once, all exiting 0, none printing the
 //! "failed part-way" repair advice; a lock left by a run that stopped is waited for with a
-//! timeout that names its holder, then taken over.
+//! timeout that names its holder, then taken over. A generated app, one process per node,
+//! retries the writes that lost to another node's, and never answers 500.
 //!
 //! The cluster is the test's own: three `mariadbd` of the Debian packages (`mariadb-server`,
 //! `galera-4`, installed when missing) on free loopback ports, each with its data folder in a
@@ -14,10 +15,11 @@ use std::process::{Child, Command};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use serde_json::json;
 use sqlx::Connection;
 use sqlx::mysql::MySqlConnection;
 
-use crate::faults::{axgen, free_port};
+use crate::faults::{Server, Site, axgen, build, free_port};
 use crate::pooler::is_root;
 use crate::{Axgen, Run, server_url};
 
@@ -161,6 +163,119 @@ fn migrate_at_once_on_different_galera_nodes_applies_each_migration_once() {
     drop(cluster);
 }
 
+/// How many updates of the one row [`concurrent_updates_of_one_row_over_every_node_are_never_a_500`]
+/// sends, and from how many clients at once.
+const UPDATES: usize = 300;
+const CLIENTS: usize = 30;
+
+/// A generated JSON app, one process per node, under 300 updates of one row at once, spread
+/// over the three: Galera reports a write that lost its certification to another node's as a
+/// deadlock (1213), which the app retries; none is answered 500, and the row holds one of the
+/// values sent.
+#[test]
+fn concurrent_updates_of_one_row_over_every_node_are_never_a_500() {
+    if server_url("AXGEN_TEST_MYSQL_URL").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    axgen(dir.path(), &["new", "galera_web", "--database", "mysql"]);
+    let app = dir.path().join("galera_web");
+    axgen(
+        &app,
+        &[
+            "gen",
+            "json",
+            "Shop",
+            "Item",
+            "items",
+            "name:string",
+            "stock:integer",
+        ],
+    );
+    build(&app, "galera_web");
+    let cluster = Cluster::start();
+    axgen(
+        &app,
+        &["db", "create", "--database-url", &cluster.url(0, "shop")],
+    );
+    axgen(
+        &app,
+        &["migrate", "--database-url", &cluster.url(0, "shop")],
+    );
+
+    let binary = crate::apps_target_dir().join("debug").join("galera_web");
+    let mut servers: Vec<Server> = (0..3)
+        .map(|node| Server::start(&binary, &app, free_port(), &cluster.url(node, "shop")))
+        .collect();
+    for server in &mut servers {
+        server.wait_until_listening();
+    }
+    let sites: Vec<Site> = servers
+        .iter()
+        .map(|server| Site::new(server.port))
+        .collect();
+    let created = sites[0].post_json(
+        "/api/items",
+        &json!({ "item": { "name": "hot", "stock": 0 } }),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = format!("/api/items/{}", created.json()["data"]["id"]);
+
+    let started = Instant::now();
+    let statuses: Vec<u16> = thread::scope(|scope| {
+        let clients: Vec<_> = (0..CLIENTS)
+            .map(|client| {
+                let (site, path) = (&sites[client % 3], &path);
+                scope.spawn(move || {
+                    (0..UPDATES / CLIENTS)
+                        .map(|n| {
+                            let stock = client * 1000 + n + 1;
+                            let body = json!({ "item": { "stock": stock } });
+                            let answer = site.put_json(path, &body);
+                            assert!(
+                                matches!(answer.status, 200 | 503),
+                                "PUT {path}: {} {}",
+                                answer.status,
+                                answer.body
+                            );
+                            answer.status
+                        })
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    });
+    let took = started.elapsed();
+    let unavailable = statuses.iter().filter(|status| **status == 503).count();
+    let conflicts: i64 = (0..3)
+        .map(|node| conflicts(&cluster.url(node, "shop")))
+        .sum();
+    eprintln!(
+        "galera: {UPDATES} updates of one row from {CLIENTS} clients over 3 nodes in {took:?}: \
+         {} answered 200, {unavailable} 503, none 500; {conflicts} writes lost to another node's",
+        UPDATES - unavailable
+    );
+    assert_eq!(statuses.len(), UPDATES);
+    assert!(
+        unavailable <= UPDATES / 10,
+        "{unavailable} of {UPDATES} updates gave up: the retries do not get past the conflicts"
+    );
+    let stock = count(
+        &cluster.url(1, "shop"),
+        "SELECT stock FROM items WHERE name = 'hot'",
+    );
+    assert!(
+        stock > 0 && stock % 1000 <= (UPDATES / CLIENTS) as i64,
+        "stock {stock}"
+    );
+    drop(servers);
+    drop(cluster);
+}
+
 /// Writes the app's migrations: `CREATE TABLE t1..t10`, then `ALTER TABLE` adding `note`
 /// to each, all reversible; returns their versions.
 fn write_migrations(app: &Path) -> Vec<i64> {
@@ -266,6 +381,22 @@ fn applied(url: &str) -> Vec<(i64, bool)> {
 fn count(url: &str, sql: &'static str) -> i64 {
     on(url, async |c| {
         sqlx::query_scalar(sql).fetch_one(c).await.unwrap()
+    })
+}
+
+/// How many local transactions node `url` rolled back for a conflict with another node's:
+/// failed certification, or aborted by a replicated write.
+fn conflicts(url: &str) -> i64 {
+    on(url, async |c| {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SHOW STATUS WHERE Variable_name IN ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts')",
+        )
+        .fetch_all(c)
+        .await
+        .unwrap();
+        rows.iter()
+            .map(|(_, value)| value.parse::<i64>().unwrap())
+            .sum()
     })
 }
 

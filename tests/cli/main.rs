@@ -11,6 +11,7 @@ mod gen_schema;
 mod gen_update;
 mod gen_web;
 mod help;
+mod instances;
 mod names;
 mod new;
 mod pooler;
