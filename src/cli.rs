@@ -245,6 +245,12 @@ pub struct GenOptions {
     #[arg(long, value_name = "NAMESPACE")]
     pub web: Option<String>,
 
+    /// The string field that labels a row in selects, lists and links (default: the first
+    /// unique string field, else the first string field named name, title, username, email
+    /// or label, else the first string field).
+    #[arg(long, value_name = "FIELD")]
+    pub label: Option<String>,
+
     /// Print what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -63,6 +63,74 @@ pub struct Resource {
     pub crates: Crates,
     /// The names of its context functions.
     pub functions: Functions,
+    /// What labels one of its rows in selects, lists and links.
+    pub label: Label,
+}
+
+/// What labels a row in selects, lists and links: a string field, else `User 3`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// The field: `--label`, else the first unique string field, else the first string field
+    /// named `name`, `title`, `username`, `email` or `label`, else the first string field;
+    /// `None` without a string field.
+    pub field: Option<String>,
+    /// Whether `--label` chose it (and the schema module records it).
+    pub chosen: bool,
+    /// The label as an SQL expression of the table's columns: `username`,
+    /// `COALESCE(title, 'Video ' || id)` for an optional field, `'User ' || id` without one.
+    pub sql: String,
+}
+
+/// The string fields named so label a row when none is unique, in this order of preference
+/// among the fields (the first field with one of these names wins).
+const LABEL_NAMES: [&str; 5] = ["name", "title", "username", "email", "label"];
+
+impl Resource {
+    /// The label as an SQL expression of the columns of `qualifier` (a table or its alias in
+    /// a `JOIN`), or of the table's own columns.
+    pub fn label_sql(&self, qualifier: Option<&str>) -> String {
+        let column = |name: &str| match qualifier {
+            Some(q) => [q, ".", name].concat(),
+            None => name.to_string(),
+        };
+        let prefix = format!("'{} '", self.human_singular.replace('\'', "''"));
+        let id = column(&self.primary_key);
+        let fallback = match self.adapter {
+            Adapter::Mysql => format!("CONCAT({prefix}, {id})"),
+            Adapter::Sqlite | Adapter::Postgres => format!("{prefix} || {id}"),
+        };
+        let field = self
+            .label
+            .field
+            .as_deref()
+            .and_then(|name| self.fields.iter().find(|f| f.name == name));
+        match field {
+            Some(field) if field.optional => {
+                format!("COALESCE({}, {fallback})", column(&field.name))
+            }
+            Some(field) => column(&field.name),
+            None => fallback,
+        }
+    }
+}
+
+/// The field labelling rows of `fields`: `chosen` with `--label`, else by [`Label::field`]'s
+/// rule.
+fn label_field(fields: &[Field], chosen: Option<&str>) -> Option<String> {
+    if let Some(chosen) = chosen {
+        return Some(chosen.to_string());
+    }
+    let strings: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.kind == Kind::String && !f.redact)
+        .collect();
+    let named = |f: &&&Field| LABEL_NAMES.contains(&f.name.as_str());
+    strings
+        .iter()
+        .find(|f| f.unique)
+        .or_else(|| strings.iter().find(named))
+        .or_else(|| strings.first())
+        .map(|f| f.name.clone())
 }
 
 /// The context functions of a resource, by what they do: `list_posts`, `get_post`...
@@ -309,7 +377,13 @@ impl Spec {
             id,
         };
         let fields: Vec<Field> = self.fields.iter().map(|f| scope.resolve(f)).collect();
-        Resource {
+        let label = Label {
+            field: label_field(&fields, self.label.as_deref()),
+            chosen: self.label.is_some(),
+            sql: String::new(),
+        };
+        let mut resource = Resource {
+            label,
             functions: Functions::new(&singular, &self.plural),
             adapter,
             context,
@@ -339,7 +413,9 @@ impl Spec {
             id_sql_type: id.sql.get(adapter).to_string(),
             crates: crates(&self.fields, id),
             fields,
-        }
+        };
+        resource.label.sql = resource.label_sql(None);
+        resource
     }
 }
 
