@@ -76,6 +76,10 @@ pub struct ReferenceOptions {
     pub option_type: String,
     /// The placeholder of the query's one parameter, its `LIMIT`.
     pub param: String,
+    /// The function of the referenced table's context offering ids and labels, from the
+    /// crate root (`accounts::list_user_options`); `None` offers bare ids, read by the
+    /// controller.
+    pub parent_options: Option<String>,
 }
 
 impl ReferenceOptions {
@@ -92,6 +96,7 @@ impl ReferenceOptions {
             options: reference.options.clone(),
             option_type,
             param: sql::limit_placeholder(adapter, 1),
+            parent_options: reference.parent.as_ref().and_then(|p| p.options.clone()),
         })
     }
 }

@@ -155,6 +155,18 @@ pub struct Functions {
     pub insert: String,
     /// The controller tests' fixture creating a row through the context: `post_fixture`.
     pub fixture: String,
+    /// The ids and labels of the rows, for the selects of forms referencing them:
+    /// `list_post_options`.
+    pub options: String,
+    /// The rows with the labels of the rows they reference, read in one query:
+    /// `list_posts_page_with_labels`.
+    pub list_page_with_labels: String,
+    /// One row with those labels: `get_post_with_labels`.
+    pub get_with_labels: String,
+    /// The labels of the rows a row references: `PostLabels`.
+    pub labels: String,
+    /// The private function reading a row and its labels: `post_with_labels`.
+    pub with_labels: String,
 }
 
 impl Functions {
@@ -171,6 +183,11 @@ impl Functions {
             change: name("change", singular),
             insert: name("insert", singular),
             fixture: [singular, "_fixture"].concat(),
+            options: ["list_", singular, "_options"].concat(),
+            list_page_with_labels: [&name("list", plural), "_page_with_labels"].concat(),
+            get_with_labels: [&name("get", singular), "_with_labels"].concat(),
+            labels: [&naming::camel(singular), "Labels"].concat(),
+            with_labels: [singular, "_with_labels"].concat(),
         }
     }
 }
@@ -350,6 +367,26 @@ pub struct Reference {
     pub options: String,
     /// What deleting the referenced row does to the referencing one.
     pub on_delete: OnDelete,
+    /// The referenced resource, when axgen generated it: how pages label and link its rows.
+    pub parent: Option<ReferenceParent>,
+}
+
+/// The resource a reference points to, as the referencing resource's pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferenceParent {
+    /// The parent's context function listing the ids and labels a select offers, from the
+    /// crate root: `accounts::list_user_options`; `None` when its context lacks it (generated
+    /// before labels were), and the select offers bare ids.
+    pub options: Option<String>,
+    /// The parent's table in a `JOIN`: `user_id_parent`.
+    pub alias: String,
+    /// The parent's label in that `JOIN`: `user_id_parent.username`.
+    pub label_sql: String,
+    /// The column the `JOIN` reads the label as, and the field of the labels holding it:
+    /// `user_id_label`.
+    pub label_column: String,
+    /// The base path of the parent's pages, when it has some: `/users`.
+    pub route_path: Option<String>,
 }
 
 impl Spec {
@@ -589,6 +626,7 @@ impl FieldScope<'_> {
                 sql_type: self.id.sql.get(self.adapter).to_string(),
                 options: [spec.name.as_str(), "_options"].concat(),
                 on_delete: spec.on_delete,
+                parent: None,
             }),
             _ => None,
         }

@@ -297,6 +297,63 @@ pub struct Queries {
     /// (`DatabaseError::constraint()`, PostgreSQL only), so that the schema maps it to its
     /// field; elsewhere the schema queries each unique field and reference to find it.
     pub constraint_names: bool,
+    /// The `SELECT` of rows with the labels of the rows they reference, when some reference
+    /// points to a table axgen generated.
+    pub labelled: Option<LabelledSelect>,
+}
+
+/// A `SELECT` of rows with the labels of the rows they reference: one `LEFT JOIN` per
+/// reference to a table axgen generated, so a page of rows is one query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelledSelect {
+    /// The table's columns, qualified, then each label:
+    /// `videos.id, ..., user_id_parent.username AS user_id_label`.
+    pub columns: String,
+    /// `LEFT JOIN users AS user_id_parent ON user_id_parent.id = videos.user_id`, one per
+    /// reference.
+    pub joins: Vec<String>,
+    /// The primary key, qualified: `videos.id`.
+    pub primary_key: String,
+}
+
+/// The labelled `SELECT` of `resource`, if some reference has a parent.
+fn labelled_select(resource: &Resource) -> Option<LabelledSelect> {
+    let table = &resource.table;
+    let parents: Vec<(&crate::spec::Field, &crate::spec::ReferenceParent)> = resource
+        .fields
+        .iter()
+        .filter_map(|f| Some((f, f.references.as_ref()?.parent.as_ref()?)))
+        .collect();
+    if parents.is_empty() {
+        return None;
+    }
+    let qualified = |column: &str| [table.as_str(), ".", column].concat();
+    let columns = std::iter::once(qualified(&resource.primary_key))
+        .chain(resource.fields.iter().map(|f| qualified(&f.name)))
+        .chain(TIMESTAMPS.map(qualified))
+        .chain(
+            parents
+                .iter()
+                .map(|(_, p)| format!("{} AS {}", p.label_sql, p.label_column)),
+        );
+    let joins = parents
+        .iter()
+        .filter_map(|(field, parent)| {
+            let reference = field.references.as_ref()?;
+            Some(format!(
+                "LEFT JOIN {} AS {alias} ON {alias}.{} = {}",
+                reference.table,
+                reference.column,
+                qualified(&field.name),
+                alias = parent.alias,
+            ))
+        })
+        .collect();
+    Some(LabelledSelect {
+        columns: list("SELECT ", columns),
+        joins,
+        primary_key: qualified(&resource.primary_key),
+    })
 }
 
 /// `INSERT INTO t (columns) VALUES (placeholders)`.
@@ -399,6 +456,7 @@ pub fn queries(resource: &Resource) -> Queries {
         },
         returning: adapter != Adapter::Mysql,
         constraint_names: adapter == Adapter::Postgres,
+        labelled: labelled_select(resource),
     }
 }
 
