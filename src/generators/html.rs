@@ -40,6 +40,42 @@ pub fn plan_pages(
     Ok(())
 }
 
+/// The layout, whose navigation bar links to every resource's pages.
+const LAYOUT_FILE: &str = "templates/layout.html";
+
+/// The line of the layout's navigation bar before which `gen html` adds a resource's link;
+/// `{# axgen:nav #}` after it is `gen auth`'s.
+const RESOURCES_MARKER: &str = "{# axgen:resources #}";
+
+/// The home page, which lists the resources once there are some.
+const HOME_FILE: &str = "templates/home.html";
+
+/// The line of the home page before which `gen html` adds a resource's link.
+const HOME_MARKER: &str = "{# axgen:home-resources #}";
+
+/// Links the resource's pages from the layout's navigation bar and from the home page, in
+/// apps whose templates have the markers (apps made before them are left as they are). A
+/// link already there is not added again.
+pub fn plan_links(
+    plan: &mut Plan,
+    root: &Path,
+    context: &Value,
+    templates: &Templates,
+) -> Result<()> {
+    let links = [
+        (LAYOUT_FILE, RESOURCES_MARKER, "html/nav_link.html.jinja"),
+        (HOME_FILE, HOME_MARKER, "html/home_link.html.jinja"),
+    ];
+    for (file, marker, template) in links {
+        let has_marker = std::fs::read_to_string(root.join(file))
+            .is_ok_and(|text| text.contains(marker));
+        if has_marker {
+            plan.inject(file, marker, templates.render(template, context)?);
+        }
+    }
+    Ok(())
+}
+
 /// The selects of references in the forms of `resource`.
 pub fn reference_options(resource: &Resource) -> Vec<ReferenceOptions> {
     resource

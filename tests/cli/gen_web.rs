@@ -1143,3 +1143,66 @@ fn a_browser_creates_edits_and_deletes_a_post() {
     browser.open(&post_url);
     browser.wait_for_text("Not Found");
 }
+
+/// The book's example (issue 13): users labelled by their unique username, videos by their
+/// title; the videos' pages read the users' labels through the accounts context, and both
+/// resources are linked once from the navigation bar and the home page, however often they
+/// are generated.
+#[test]
+fn the_books_resources_are_labelled_linked_and_navigable() {
+    let (_dir, app) = new_app(&[]);
+    let users = [
+        "gen", "html", "Accounts", "User", "users", "username:string:unique", "name:string",
+    ];
+    axgen(&app, &users, 0);
+    let videos = [
+        "gen",
+        "html",
+        "Medias",
+        "Video",
+        "videos",
+        "user_id:references:users",
+        "url:string",
+        "title:string",
+        "description:text",
+    ];
+    axgen(&app, &videos, 0);
+    axgen(&app, &[&videos[..], &["--force"]].concat(), 0);
+    let read = |path: &str| std::fs::read_to_string(app.join(path)).unwrap();
+
+    let accounts = read("src/accounts.rs");
+    assert!(accounts.contains("SELECT id, username AS label"), "{accounts}");
+    let medias = read("src/medias.rs");
+    assert!(medias.contains("SELECT id, title AS label"), "{medias}");
+    assert!(
+        medias.contains("LEFT JOIN users AS user_id_parent ON user_id_parent.id = videos.user_id"),
+        "{medias}"
+    );
+    let controller = read("src/web/video_controller.rs");
+    assert!(controller.contains("crate::accounts::list_user_options(db)"), "{controller}");
+    assert!(!controller.contains("sqlx::"), "controllers hold no SQL: {controller}");
+    let index = read("templates/videos/index.html");
+    assert!(
+        index.contains(r#"<a href="/users/{{ video.user_id }}">{{ labels.user_id_label }}</a>"#),
+        "{index}"
+    );
+    let layout = read("templates/layout.html");
+    let home = read("templates/home.html");
+    for (page, link) in [
+        (&layout, r#"<a href="/users">Users</a>"#),
+        (&layout, r#"<a href="/videos">Videos</a>"#),
+        (&home, r#"<li><a href="/users">Users</a></li>"#),
+        (&home, r#"<li><a href="/videos">Videos</a></li>"#),
+    ] {
+        assert_eq!(page.matches(link).count(), 1, "{link} once in {page}");
+    }
+
+    let refused = axgen(&app, &[&users[..], &["--force", "--label", "age"]].concat(), 2);
+    assert!(
+        refused.stderr.contains(
+            "The label \"age\" is not a string field of User that pages may show; choose one of username, name"
+        ),
+        "{}",
+        refused.stderr
+    );
+}
