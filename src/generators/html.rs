@@ -67,8 +67,8 @@ pub fn plan_links(
         (HOME_FILE, HOME_MARKER, "html/home_link.html.jinja"),
     ];
     for (file, marker, template) in links {
-        let has_marker = std::fs::read_to_string(root.join(file))
-            .is_ok_and(|text| text.contains(marker));
+        let has_marker =
+            std::fs::read_to_string(root.join(file)).is_ok_and(|text| text.contains(marker));
         if has_marker {
             plan.inject(file, marker, templates.render(template, context)?);
         }

@@ -77,8 +77,7 @@ pub use field::{FieldSpec, Modifiers, OnDelete, TypeArg};
 pub use request::{Request, SpecOptions, recorded};
 pub use resolve::{
     ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Label, NamespaceModule, Reference,
-    ReferenceParent,
-    Resource, SchemaName, WebNamespace,
+    ReferenceParent, Resource, SchemaName, WebNamespace,
 };
 pub use types::{Input, Kind, TestValues};
 

@@ -1152,7 +1152,13 @@ fn a_browser_creates_edits_and_deletes_a_post() {
 fn the_books_resources_are_labelled_linked_and_navigable() {
     let (_dir, app) = new_app(&[]);
     let users = [
-        "gen", "html", "Accounts", "User", "users", "username:string:unique", "name:string",
+        "gen",
+        "html",
+        "Accounts",
+        "User",
+        "users",
+        "username:string:unique",
+        "name:string",
     ];
     axgen(&app, &users, 0);
     let videos = [
@@ -1167,11 +1173,18 @@ fn the_books_resources_are_labelled_linked_and_navigable() {
         "description:text",
     ];
     axgen(&app, &videos, 0);
-    axgen(&app, &[&videos[..], &["--force"]].concat(), 0);
+    axgen(
+        &app,
+        &[&videos[..], &["--force", "--no-migration"]].concat(),
+        0,
+    );
     let read = |path: &str| std::fs::read_to_string(app.join(path)).unwrap();
 
     let accounts = read("src/accounts.rs");
-    assert!(accounts.contains("SELECT id, username AS label"), "{accounts}");
+    assert!(
+        accounts.contains("SELECT id, username AS label"),
+        "{accounts}"
+    );
     let medias = read("src/medias.rs");
     assert!(medias.contains("SELECT id, title AS label"), "{medias}");
     assert!(
@@ -1179,8 +1192,14 @@ fn the_books_resources_are_labelled_linked_and_navigable() {
         "{medias}"
     );
     let controller = read("src/web/video_controller.rs");
-    assert!(controller.contains("crate::accounts::list_user_options(db)"), "{controller}");
-    assert!(!controller.contains("sqlx::"), "controllers hold no SQL: {controller}");
+    assert!(
+        controller.contains("crate::accounts::list_user_options(db)"),
+        "{controller}"
+    );
+    assert!(
+        !controller.contains("sqlx::"),
+        "controllers hold no SQL: {controller}"
+    );
     let index = read("templates/videos/index.html");
     assert!(
         index.contains(r#"<a href="/users/{{ video.user_id }}">{{ labels.user_id_label }}</a>"#),
@@ -1197,7 +1216,11 @@ fn the_books_resources_are_labelled_linked_and_navigable() {
         assert_eq!(page.matches(link).count(), 1, "{link} once in {page}");
     }
 
-    let refused = axgen(&app, &[&users[..], &["--force", "--label", "age"]].concat(), 2);
+    let refused = axgen(
+        &app,
+        &[&users[..], &["--force", "--no-migration", "--label", "age"]].concat(),
+        2,
+    );
     assert!(
         refused.stderr.contains(
             "The label \"age\" is not a string field of User that pages may show; choose one of username, name"
