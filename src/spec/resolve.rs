@@ -167,6 +167,10 @@ pub struct Functions {
     pub labels: String,
     /// The private function reading a row and its labels: `post_with_labels`.
     pub with_labels: String,
+    /// The filter of lists by the rows they reference: `PostFilter`.
+    pub filter: String,
+    /// A page of the rows a filter keeps: `list_posts_page_by`.
+    pub list_page_by: String,
 }
 
 impl Functions {
@@ -188,6 +192,8 @@ impl Functions {
             get_with_labels: [&name("get", singular), "_with_labels"].concat(),
             labels: [&naming::camel(singular), "Labels"].concat(),
             with_labels: [singular, "_with_labels"].concat(),
+            filter: [&naming::camel(singular), "Filter"].concat(),
+            list_page_by: [&name("list", plural), "_page_by"].concat(),
         }
     }
 }
@@ -367,6 +373,11 @@ pub struct Reference {
     pub options: String,
     /// What deleting the referenced row does to the referencing one.
     pub on_delete: OnDelete,
+    /// What one referenced row is called, the field without `_id`: `user`, `author`.
+    pub stem: String,
+    /// The context function listing the rows referencing one row, the book's `assoc`:
+    /// `list_videos_for_user`.
+    pub list_for: String,
     /// The referenced resource, when axgen generated it: how pages label and link its rows.
     pub parent: Option<ReferenceParent>,
 }
@@ -387,6 +398,27 @@ pub struct ReferenceParent {
     pub label_column: String,
     /// The base path of the parent's pages, when it has some: `/users`.
     pub route_path: Option<String>,
+    /// The parent's pages, when it has some: where its show page lists the rows
+    /// referencing it.
+    pub pages: Option<ParentPages>,
+}
+
+/// The files of a parent's pages into which a referencing resource's pages add the list of
+/// a parent's rows on its show page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParentPages {
+    /// `src/web/user_controller.rs`.
+    pub controller_file: String,
+    /// `templates/users/show.html`.
+    pub show_template: String,
+    /// The variable of the parent's row in its show handler: `user`.
+    pub var: String,
+    /// The parent's primary key: `id`.
+    pub primary_key: String,
+    /// Whether its show handler and page have the markers before which a referencing
+    /// resource's pages add the list of a row's referencing rows (pages generated before
+    /// them do not).
+    pub lists_children: bool,
 }
 
 impl Spec {
@@ -411,6 +443,7 @@ impl Spec {
             adapter,
             schema: &self.schema,
             singular: &singular,
+            plural: &self.plural,
             id,
         };
         let fields: Vec<Field> = self.fields.iter().map(|f| scope.resolve(f)).collect();
@@ -547,6 +580,8 @@ struct FieldScope<'a> {
     schema: &'a str,
     /// The schema's snake_case name, which prefixes form keys.
     singular: &'a str,
+    /// The table's plural, which names the lists of its rows: `posts`.
+    plural: &'a str,
     id: &'static IdInfo,
 }
 
@@ -618,6 +653,7 @@ impl FieldScope<'_> {
     }
 
     fn reference(&self, spec: &FieldSpec) -> Option<Reference> {
+        let stem = spec.name.strip_suffix("_id").unwrap_or(&spec.name);
         match &spec.arg {
             TypeArg::Table(table) => Some(Reference {
                 table: table.clone(),
@@ -626,6 +662,8 @@ impl FieldScope<'_> {
                 sql_type: self.id.sql.get(self.adapter).to_string(),
                 options: [spec.name.as_str(), "_options"].concat(),
                 on_delete: spec.on_delete,
+                stem: stem.to_string(),
+                list_for: ["list_", self.plural, "_for_", stem].concat(),
                 parent: None,
             }),
             _ => None,

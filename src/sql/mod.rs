@@ -300,6 +300,55 @@ pub struct Queries {
     /// The `SELECT` of rows with the labels of the rows they reference, when some reference
     /// points to a table axgen generated.
     pub labelled: Option<LabelledSelect>,
+    /// The `WHERE` of a page of rows kept by a filter, when the resource has references.
+    pub filter: Option<FilterWhere>,
+}
+
+/// The conditions of a page of rows kept by a filter of their references: each reference
+/// either unset or equal, so one statement serves every filter (`? IS NULL` is decided
+/// once per execution, and the column's index serves the equality).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilterWhere {
+    /// `(videos.user_id = $1 OR $2 IS NULL) AND ...`, one per reference, each binding its
+    /// filter's value twice.
+    pub conditions: String,
+    /// The placeholders of the page after the filter's: `LIMIT {0} OFFSET {1}`.
+    pub page: [String; 2],
+}
+
+/// The filter's `WHERE` of `resource`, if it has references.
+fn filter_where(resource: &Resource) -> Option<FilterWhere> {
+    let adapter = resource.adapter;
+    let references: Vec<&str> = resource
+        .fields
+        .iter()
+        .filter(|f| f.references.is_some())
+        .map(|f| f.name.as_str())
+        .collect();
+    if references.is_empty() {
+        return None;
+    }
+    let conditions = references
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            format!(
+                "({}.{name} = {} OR {} IS NULL)",
+                resource.table,
+                placeholder(adapter, 2 * i + 1),
+                placeholder(adapter, 2 * i + 2),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let first = 2 * references.len() + 1;
+    Some(FilterWhere {
+        conditions,
+        page: [
+            limit_placeholder(adapter, first),
+            limit_placeholder(adapter, first + 1),
+        ],
+    })
 }
 
 /// A `SELECT` of rows with the labels of the rows they reference: one `LEFT JOIN` per
@@ -457,6 +506,7 @@ pub fn queries(resource: &Resource) -> Queries {
         returning: adapter != Adapter::Mysql,
         constraint_names: adapter == Adapter::Postgres,
         labelled: labelled_select(resource),
+        filter: filter_where(resource),
     }
 }
 
