@@ -128,10 +128,23 @@ pub fn plan_children(
             children_shown => CHILDREN_SHOWN,
             ..context.clone()
         };
-        let render = |template: &str| templates.render(&["html/children/", template].concat(), &context);
-        plan.inject(&pages.controller_file, SHOW_READS_MARKER, render("reads.rs.jinja")?);
-        plan.inject(&pages.controller_file, SHOW_CONTEXT_MARKER, render("context.rs.jinja")?);
-        plan.inject(&pages.show_template, SHOW_CHILDREN_MARKER, render("show.html.jinja")?);
+        let render =
+            |template: &str| templates.render(&["html/children/", template].concat(), &context);
+        plan.inject(
+            &pages.controller_file,
+            SHOW_READS_MARKER,
+            render("reads.rs.jinja")?,
+        );
+        plan.inject(
+            &pages.controller_file,
+            SHOW_CONTEXT_MARKER,
+            render("context.rs.jinja")?,
+        );
+        plan.inject(
+            &pages.show_template,
+            SHOW_CHILDREN_MARKER,
+            render("show.html.jinja")?,
+        );
     }
     Ok(())
 }

@@ -76,8 +76,8 @@ use crate::naming;
 pub use field::{FieldSpec, Modifiers, OnDelete, TypeArg};
 pub use request::{Request, SpecOptions, recorded};
 pub use resolve::{
-    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Label, NamespaceModule, ParentPages,
-    Reference, ReferenceParent, Resource, SchemaName, WebNamespace,
+    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Label, NamespaceModule,
+    ParentPages, Reference, ReferenceParent, Resource, SchemaName, WebNamespace,
 };
 pub use types::{Input, Kind, TestValues};
 

@@ -1145,9 +1145,9 @@ fn a_browser_creates_edits_and_deletes_a_post() {
 }
 
 /// The book's example (issue 13): users labelled by their unique username, videos by their
-/// title; the videos' pages read the users' labels through the accounts context, and both
-/// resources are linked once from the navigation bar and the home page, however often they
-/// are generated.
+/// title; the videos' pages read the users' labels through the accounts context, the user's
+/// page lists their videos, and both resources are linked once from the navigation bar and
+/// the home page, however often they are generated.
 #[test]
 fn the_books_resources_are_labelled_linked_and_navigable() {
     let (_dir, app) = new_app(&[]);
@@ -1204,6 +1204,34 @@ fn the_books_resources_are_labelled_linked_and_navigable() {
     assert!(
         index.contains(r#"<a href="/users/{{ video.user_id }}">{{ labels.user_id_label }}</a>"#),
         "{index}"
+    );
+    // Has-many: the user's page lists their videos, read through the medias context, once
+    // however often the videos are generated.
+    assert!(
+        medias.contains("pub async fn list_videos_for_user(db: &Pool, user_id: i64)"),
+        "{medias}"
+    );
+    let user_controller = read("src/web/user_controller.rs");
+    let read_videos =
+        "let user_videos = crate::medias::list_videos_page_by(&db, &filter, 20, 0).await?;";
+    assert_eq!(
+        user_controller.matches(read_videos).count(),
+        1,
+        "{user_controller}"
+    );
+    assert_eq!(
+        user_controller
+            .matches("user_videos => Serde(&user_videos),")
+            .count(),
+        1,
+        "{user_controller}"
+    );
+    let user_page = read("templates/users/show.html");
+    let all_videos = r#"<a href="/videos?user_id={{ user.id }}">"#;
+    assert_eq!(user_page.matches(all_videos).count(), 1, "{user_page}");
+    assert!(
+        user_page.contains(r#"<li><a href="/videos/{{ video.id }}">{{ video.title }}</a></li>"#),
+        "{user_page}"
     );
     let layout = read("templates/layout.html");
     let home = read("templates/home.html");
