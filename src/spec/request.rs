@@ -125,10 +125,8 @@ pub fn recorded(generator: &str, resource: &Resource) -> String {
     if resource.primary_key != DEFAULT_PRIMARY_KEY {
         words.extend(["--primary-key".to_string(), resource.primary_key.clone()]);
     }
-    if resource.label.chosen {
-        if let Some(field) = &resource.label.field {
-            words.extend(["--label".to_string(), field.clone()]);
-        }
+    if let (true, Some(field)) = (resource.label.chosen, &resource.label.field) {
+        words.extend(["--label".to_string(), field.clone()]);
     }
     words.join(" ")
 }

@@ -934,3 +934,17 @@ fn label_chooses_a_shown_string_field() {
         "{message}"
     );
 }
+
+#[test]
+fn references_name_the_lists_of_a_parents_rows() {
+    let resource = resolve(
+        &["author_id:references:users", "owner:references:users"],
+        Adapter::Sqlite,
+    );
+    let reference = |i: usize| resource.fields[i].references.clone().unwrap();
+    assert_eq!(reference(0).stem, "author");
+    assert_eq!(reference(0).list_for, "list_posts_for_author");
+    assert_eq!(reference(1).list_for, "list_posts_for_owner");
+    assert_eq!(resource.functions.filter, "PostFilter");
+    assert_eq!(resource.functions.list_page_by, "list_posts_page_by");
+}

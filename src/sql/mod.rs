@@ -687,6 +687,30 @@ mod tests {
     }
 
     #[test]
+    fn a_filter_keeps_each_reference_unset_or_equal_before_the_page() {
+        let fields = [
+            "title",
+            "author_id:references:users",
+            "topic_id:references:topics",
+        ];
+        let q = queries(&resource(Adapter::Postgres, &fields, false));
+        let filter = q.filter.unwrap();
+        assert_eq!(
+            filter.conditions,
+            "(posts.author_id = $1 OR $2 IS NULL) AND (posts.topic_id = $3 OR $4 IS NULL)"
+        );
+        assert_eq!(filter.page, ["$5", "$6"]);
+        let q = queries(&resource(Adapter::Sqlite, &fields[..2], false));
+        let filter = q.filter.unwrap();
+        assert_eq!(filter.conditions, "(posts.author_id = ? OR ? IS NULL)");
+        assert_eq!(filter.page, ["CAST(? AS INTEGER)"; 2]);
+        assert_eq!(
+            queries(&resource(Adapter::Mysql, &["title"], false)).filter,
+            None
+        );
+    }
+
+    #[test]
     fn placeholders_are_numbered_for_postgres() {
         let q = queries(&resource(Adapter::Postgres, &["title", "body"], false));
         assert_eq!(q.insert.placeholders, "$1, $2, $3, $4");
