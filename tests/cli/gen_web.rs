@@ -1257,3 +1257,37 @@ fn the_books_resources_are_labelled_linked_and_navigable() {
         refused.stderr
     );
 }
+
+/// A parent whose show handler lacks the markers (pages generated before them, or edited)
+/// is left as it is: its children's pages are generated, its page does not list them.
+#[test]
+fn a_parent_page_without_the_markers_is_left_as_it_is() {
+    let (_dir, app) = new_app(&[]);
+    axgen(
+        &app,
+        &["gen", "html", "Accounts", "User", "users", "name"],
+        0,
+    );
+    let controller = app.join("src/web/user_controller.rs");
+    let unmarked = fs::read_to_string(&controller)
+        .unwrap()
+        .replace("    // axgen:show-reads\n", "");
+    fs::write(&controller, &unmarked).unwrap();
+    let videos = [
+        "gen",
+        "html",
+        "Medias",
+        "Video",
+        "videos",
+        "user_id:references:users",
+        "title",
+    ];
+    let run = axgen(&app, &videos, 0);
+
+    assert!(!run.stdout.contains("user_controller.rs"), "{}", run.stdout);
+    assert_eq!(fs::read_to_string(&controller).unwrap(), unmarked);
+    let show = fs::read_to_string(app.join("templates/users/show.html")).unwrap();
+    assert!(!show.contains("user_videos"), "{show}");
+    let tests = fs::read_to_string(app.join("tests/video_controller.rs")).unwrap();
+    assert!(!tests.contains("the_page_of_its_user"), "{tests}");
+}
