@@ -245,6 +245,12 @@ pub struct GenOptions {
     #[arg(long, value_name = "NAMESPACE")]
     pub web: Option<String>,
 
+    /// The string field that labels a row in selects, lists and links (default: the first
+    /// unique string field, else the first string field named name, title, username, email
+    /// or label, else the first string field).
+    #[arg(long, value_name = "FIELD")]
+    pub label: Option<String>,
+
     /// Regenerate the resource axgen generated for this table with this field list: one
     /// migration for the difference, and every file it wrote merged with your edits.
     #[arg(long, conflicts_with_all = ["no_context", "no_schema", "no_migration", "force"])]

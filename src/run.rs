@@ -178,6 +178,7 @@ fn gen_request(
                 binary_id: options.binary_id,
                 web: options.web,
                 primary_key: options.primary_key,
+                label: options.label,
             },
         },
         layers: Layers {

@@ -158,8 +158,15 @@ fn add_functions(model: &Model, templates: &Templates, edits: &mut ModuleEdits) 
     };
     let model = to_value(model);
     let functions = templates.render("context/functions.rs.jinja", &model)?;
+    let labels = templates.render("context/labels.rs.jinja", &model)?;
+    let filters = templates.render("context/filters.rs.jinja", &model)?;
     // A blank line between each schema's functions and the next.
-    let functions = functions.trim_end().to_string() + "\n\n";
+    let functions = [&functions, &filters, &labels]
+        .iter()
+        .map(|text| text.trim())
+        .filter(|text| !text.is_empty())
+        .map(|text| [text, "\n\n"].concat())
+        .collect::<String>();
     let imports = templates.render("context/imports.rs.jinja", &model)?;
     edits.insert(&context.file, IMPORTS_MARKER, imports);
     edits.insert_rust(&context.file, FUNCTIONS_MARKER, functions);

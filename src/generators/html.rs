@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::adapter::Adapter;
 use crate::error::UsageError;
-use crate::generators::render::rust_string;
+use crate::generators::render::{rust_string, to_value};
 use crate::generators::schema::FieldModel;
 use crate::plan::Plan;
 use crate::spec::{Field, Input, Kind, Resource};
@@ -36,6 +36,115 @@ pub fn plan_pages(
         let path = Path::new("templates").join(template_dir).join(&file);
         let template = ["html/templates/", &file, ".jinja"].concat();
         plan.create(path, templates.render(&template, context)?);
+    }
+    Ok(())
+}
+
+/// The layout, whose navigation bar links to every resource's pages.
+const LAYOUT_FILE: &str = "templates/layout.html";
+
+/// The line of the layout's navigation bar before which `gen html` adds a resource's link;
+/// `{# axgen:nav #}` after it is `gen auth`'s.
+const RESOURCES_MARKER: &str = "{# axgen:resources #}";
+
+/// The home page, which lists the resources once there are some.
+const HOME_FILE: &str = "templates/home.html";
+
+/// The line of the home page before which `gen html` adds a resource's link.
+const HOME_MARKER: &str = "{# axgen:home-resources #}";
+
+/// Links the resource's pages from the layout's navigation bar and from the home page, in
+/// apps whose templates have the markers (apps made before them are left as they are). A
+/// link already there is not added again.
+pub fn plan_links(
+    plan: &mut Plan,
+    root: &Path,
+    context: &Value,
+    templates: &Templates,
+) -> Result<()> {
+    let links = [
+        (LAYOUT_FILE, RESOURCES_MARKER, "html/nav_link.html.jinja"),
+        (HOME_FILE, HOME_MARKER, "html/home_link.html.jinja"),
+    ];
+    for (file, marker, template) in links {
+        let has_marker =
+            std::fs::read_to_string(root.join(file)).is_ok_and(|text| text.contains(marker));
+        if has_marker {
+            plan.inject(file, marker, templates.render(template, context)?);
+        }
+    }
+    Ok(())
+}
+
+/// The line of a show handler before which a referencing resource's pages read the rows
+/// its show page lists.
+const SHOW_READS_MARKER: &str = "// axgen:show-reads";
+
+/// The line of a show handler's template context before which those rows are added.
+const SHOW_CONTEXT_MARKER: &str = "// axgen:show-context";
+
+/// The line of a show page before which it lists the rows referencing it.
+const SHOW_CHILDREN_MARKER: &str = "{# axgen:show-children #}";
+
+/// How many referencing rows a parent's show page lists, before its link to all of them.
+const CHILDREN_SHOWN: usize = 20;
+
+/// Whether the show handler in `controller_file` and the show page `show_template` of the
+/// app at `root` have the markers before which [`plan_children`] adds a list.
+pub fn lists_children(root: &Path, controller_file: &str, show_template: &str) -> bool {
+    let read = |file: &str| std::fs::read_to_string(root.join(file)).unwrap_or_default();
+    let controller = read(controller_file);
+    [SHOW_READS_MARKER, SHOW_CONTEXT_MARKER]
+        .iter()
+        .all(|marker| controller.contains(marker))
+        && read(show_template).contains(SHOW_CHILDREN_MARKER)
+}
+
+/// Lists the first rows of `resource` referencing a parent on the parent's show page, for
+/// each reference to a resource with pages whose show handler and page have the markers
+/// (pages generated before them are left as they are): the handler reads them through
+/// `resource`'s context, the page links each and the filtered index. Lines already there
+/// are not added again.
+pub fn plan_children(
+    plan: &mut Plan,
+    resource: &Resource,
+    context: &Value,
+    templates: &Templates,
+) -> Result<()> {
+    for field in &resource.fields {
+        let Some(reference) = &field.references else {
+            continue;
+        };
+        let Some(pages) = reference.parent.as_ref().and_then(|p| p.pages.as_ref()) else {
+            continue;
+        };
+        if !pages.lists_children {
+            continue;
+        }
+        let children = [reference.stem.as_str(), "_", &resource.collection].concat();
+        let context = minijinja::context! {
+            field => to_value(field),
+            children => children,
+            children_shown => CHILDREN_SHOWN,
+            ..context.clone()
+        };
+        let render =
+            |template: &str| templates.render(&["html/children/", template].concat(), &context);
+        plan.inject(
+            &pages.controller_file,
+            SHOW_READS_MARKER,
+            render("reads.rs.jinja")?,
+        );
+        plan.inject(
+            &pages.controller_file,
+            SHOW_CONTEXT_MARKER,
+            render("context.rs.jinja")?,
+        );
+        plan.inject(
+            &pages.show_template,
+            SHOW_CHILDREN_MARKER,
+            render("show.html.jinja")?,
+        );
     }
     Ok(())
 }
@@ -76,6 +185,10 @@ pub struct ReferenceOptions {
     pub option_type: String,
     /// The placeholder of the query's one parameter, its `LIMIT`.
     pub param: String,
+    /// The function of the referenced table's context offering ids and labels, from the
+    /// crate root (`accounts::list_user_options`); `None` offers bare ids, read by the
+    /// controller.
+    pub parent_options: Option<String>,
 }
 
 impl ReferenceOptions {
@@ -92,6 +205,7 @@ impl ReferenceOptions {
             options: reference.options.clone(),
             option_type,
             param: sql::limit_placeholder(adapter, 1),
+            parent_options: reference.parent.as_ref().and_then(|p| p.options.clone()),
         })
     }
 }

@@ -160,6 +160,7 @@ fn changed_table(
         web: None,
         primary_key: recorded.map(|r| r.primary_key.clone()),
         fields: parse_fields(fields, &singular)?,
+        label: None,
     };
     let mut resource = spec.resolve(adapter);
     app::point_references(&mut resource, &app::primary_keys(known));

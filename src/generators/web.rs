@@ -197,6 +197,8 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
     plan.create_rust(&names.controller_file, rust("controller.rs.jinja")?);
     if kind == WebKind::Html {
         html::plan_pages(&mut plan, &names.template_dir, &context, templates)?;
+        html::plan_links(&mut plan, &app.root, &context, templates)?;
+        html::plan_children(&mut plan, resource, &context, templates)?;
     }
     plan.create_rust(&names.test_file, rust("controller_test.rs.jinja")?);
     if !app.root.join(PAGE_FILE).is_file() {

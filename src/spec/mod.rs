@@ -76,8 +76,8 @@ use crate::naming;
 pub use field::{FieldSpec, Modifiers, OnDelete, TypeArg};
 pub use request::{Request, SpecOptions, field_spec, recorded};
 pub use resolve::{
-    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, NamespaceModule, Reference,
-    Resource, SchemaName, WebNamespace,
+    ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Label, NamespaceModule,
+    ParentPages, Reference, ReferenceParent, Resource, SchemaName, WebNamespace,
 };
 pub use types::{Input, Kind, TestValues};
 
@@ -105,6 +105,8 @@ pub struct Spec {
     pub primary_key: Option<String>,
     /// The fields, in the order given.
     pub fields: Vec<FieldSpec>,
+    /// `--label`, if given: a string field of `fields`.
+    pub label: Option<String>,
 }
 
 /// The primary key column without `--primary-key`.
@@ -180,6 +182,9 @@ fn finish(
     if let Some(key) = options.primary_key.as_deref() {
         names::primary_key(key, &fields)?;
     }
+    if let Some(label) = options.label.as_deref() {
+        check_label(label, &schema, &fields)?;
+    }
     for field in &fields {
         match field.arg {
             TypeArg::Values(_) => names::enum_type(&schema, &field.name)?,
@@ -197,5 +202,34 @@ fn finish(
         binary_id: options.binary_id,
         web,
         primary_key: options.primary_key.clone(),
+        label: options.label.clone(),
     })
+}
+
+/// `--label` must name a string or text field that pages may show (not redacted).
+fn check_label(label: &str, schema: &str, fields: &[FieldSpec]) -> Result<(), UsageError> {
+    let labels = |field: &&FieldSpec| {
+        matches!(field.ty.kind, types::Kind::String | types::Kind::Text)
+            && matches!(field.arg, TypeArg::None)
+            && !field.modifiers.redact
+    };
+    if fields
+        .iter()
+        .filter(labels)
+        .any(|field| field.name == label)
+    {
+        return Ok(());
+    }
+    let candidates: Vec<&str> = fields
+        .iter()
+        .filter(labels)
+        .map(|field| field.name.as_str())
+        .collect();
+    let choice = match candidates.as_slice() {
+        [] => format!("{schema} has none, so drop --label"),
+        _ => format!("choose one of {}", candidates.join(", ")),
+    };
+    Err(UsageError::new(format!(
+        "The label \"{label}\" is not a string field of {schema} that pages may show; {choice}"
+    )))
 }

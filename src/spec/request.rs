@@ -17,6 +17,8 @@ pub struct SpecOptions {
     pub web: Option<String>,
     /// The primary key column, if not `id`: `--primary-key post_id`.
     pub primary_key: Option<String>,
+    /// The field labelling a row, if chosen: `--label title`.
+    pub label: Option<String>,
 }
 
 /// The words of a resource generator's command, not yet validated.
@@ -78,6 +80,7 @@ impl Request {
                 "table" => options.table = Some(value()?),
                 "web" => options.web = Some(value()?),
                 "primary-key" => options.primary_key = Some(value()?),
+                "label" => options.label = Some(value()?),
                 "binary-id" if inline.is_none() => options.binary_id = true,
                 "no-context" | "no-schema" | "no-migration" | "dry-run" | "force"
                     if inline.is_none() => {}
@@ -124,6 +127,9 @@ pub fn recorded(generator: &str, resource: &Resource) -> String {
     }
     if let Some(web) = &resource.web {
         words.extend(["--web".to_string(), web.name.clone()]);
+    }
+    if let (true, Some(field)) = (resource.label.chosen, &resource.label.field) {
+        words.extend(["--label".to_string(), field.clone()]);
     }
     words.join(" ")
 }
@@ -204,20 +210,22 @@ mod tests {
 
     #[test]
     fn recorded_schema_commands_and_options_read_back() {
-        let command =
-            "gen schema Blog.Post posts title --binary-id --table=x --primary-key post_id";
+        let command = "gen schema Blog.Post posts title body:text --binary-id --table=x \
+                       --primary-key post_id --label body";
         let read = Request::from_recorded(command).unwrap();
-        let mut expected = request(None, "Blog.Post", &["title"]);
+        let mut expected = request(None, "Blog.Post", &["title", "body:text"]);
         expected.options.binary_id = true;
         expected.options.table = Some("x".to_string());
         expected.options.primary_key = Some("post_id".to_string());
+        expected.options.label = Some("body".to_string());
         assert_eq!(read, expected);
         let resource = read.parse().unwrap().resolve(Adapter::Mysql);
         assert_eq!((resource.table.as_str(), resource.binary_id), ("x", true));
         assert_eq!(resource.primary_key, "post_id");
         assert_eq!(
             recorded("schema", &resource),
-            "gen schema Blog.Post posts title:string --table x --binary-id --primary-key post_id"
+            "gen schema Blog.Post posts title:string body:text --table x --binary-id \
+             --primary-key post_id --label body"
         );
     }
 

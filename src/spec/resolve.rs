@@ -63,6 +63,74 @@ pub struct Resource {
     pub crates: Crates,
     /// The names of its context functions.
     pub functions: Functions,
+    /// What labels one of its rows in selects, lists and links.
+    pub label: Label,
+}
+
+/// What labels a row in selects, lists and links: a string field, else `User 3`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// The field: `--label`, else the first unique string field, else the first string field
+    /// named `name`, `title`, `username`, `email` or `label`, else the first string field;
+    /// `None` without a string field.
+    pub field: Option<String>,
+    /// Whether `--label` chose it (and the schema module records it).
+    pub chosen: bool,
+    /// The label as an SQL expression of the table's columns: `username`,
+    /// `COALESCE(title, 'Video ' || id)` for an optional field, `'User ' || id` without one.
+    pub sql: String,
+}
+
+/// The string fields named so label a row when none is unique, in this order of preference
+/// among the fields (the first field with one of these names wins).
+const LABEL_NAMES: [&str; 5] = ["name", "title", "username", "email", "label"];
+
+impl Resource {
+    /// The label as an SQL expression of the columns of `qualifier` (a table or its alias in
+    /// a `JOIN`), or of the table's own columns.
+    pub fn label_sql(&self, qualifier: Option<&str>) -> String {
+        let column = |name: &str| match qualifier {
+            Some(q) => [q, ".", name].concat(),
+            None => name.to_string(),
+        };
+        let prefix = format!("'{} '", self.human_singular.replace('\'', "''"));
+        let id = column(&self.primary_key);
+        let fallback = match self.adapter {
+            Adapter::Mysql => format!("CONCAT({prefix}, {id})"),
+            Adapter::Sqlite | Adapter::Postgres => format!("{prefix} || {id}"),
+        };
+        let field = self
+            .label
+            .field
+            .as_deref()
+            .and_then(|name| self.fields.iter().find(|f| f.name == name));
+        match field {
+            Some(field) if field.optional => {
+                format!("COALESCE({}, {fallback})", column(&field.name))
+            }
+            Some(field) => column(&field.name),
+            None => fallback,
+        }
+    }
+}
+
+/// The field labelling rows of `fields`: `chosen` with `--label`, else by [`Label::field`]'s
+/// rule.
+fn label_field(fields: &[Field], chosen: Option<&str>) -> Option<String> {
+    if let Some(chosen) = chosen {
+        return Some(chosen.to_string());
+    }
+    let strings: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.kind == Kind::String && !f.redact)
+        .collect();
+    let named = |f: &&&Field| LABEL_NAMES.contains(&f.name.as_str());
+    strings
+        .iter()
+        .find(|f| f.unique)
+        .or_else(|| strings.iter().find(named))
+        .or_else(|| strings.first())
+        .map(|f| f.name.clone())
 }
 
 /// The context functions of a resource, by what they do: `list_posts`, `get_post`...
@@ -87,6 +155,22 @@ pub struct Functions {
     pub insert: String,
     /// The controller tests' fixture creating a row through the context: `post_fixture`.
     pub fixture: String,
+    /// The ids and labels of the rows, for the selects of forms referencing them:
+    /// `list_post_options`.
+    pub options: String,
+    /// The rows with the labels of the rows they reference, read in one query:
+    /// `list_posts_page_with_labels`.
+    pub list_page_with_labels: String,
+    /// One row with those labels: `get_post_with_labels`.
+    pub get_with_labels: String,
+    /// The labels of the rows a row references: `PostLabels`.
+    pub labels: String,
+    /// The private function reading a row and its labels: `post_with_labels`.
+    pub with_labels: String,
+    /// The filter of lists by the rows they reference: `PostFilter`.
+    pub filter: String,
+    /// A page of the rows a filter keeps: `list_posts_page_by`.
+    pub list_page_by: String,
 }
 
 impl Functions {
@@ -103,6 +187,13 @@ impl Functions {
             change: name("change", singular),
             insert: name("insert", singular),
             fixture: [singular, "_fixture"].concat(),
+            options: ["list_", singular, "_options"].concat(),
+            list_page_with_labels: [&name("list", plural), "_page_with_labels"].concat(),
+            get_with_labels: [&name("get", singular), "_with_labels"].concat(),
+            labels: [&naming::camel(singular), "Labels"].concat(),
+            with_labels: [singular, "_with_labels"].concat(),
+            filter: [&naming::camel(singular), "Filter"].concat(),
+            list_page_by: [&name("list", plural), "_page_by"].concat(),
         }
     }
 }
@@ -282,6 +373,52 @@ pub struct Reference {
     pub options: String,
     /// What deleting the referenced row does to the referencing one.
     pub on_delete: OnDelete,
+    /// What one referenced row is called, the field without `_id`: `user`, `author`.
+    pub stem: String,
+    /// The context function listing the rows referencing one row, the book's `assoc`:
+    /// `list_videos_for_user`.
+    pub list_for: String,
+    /// The referenced resource, when axgen generated it: how pages label and link its rows.
+    pub parent: Option<ReferenceParent>,
+}
+
+/// The resource a reference points to, as the referencing resource's pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferenceParent {
+    /// The parent's context function listing the ids and labels a select offers, from the
+    /// crate root: `accounts::list_user_options`; `None` when its context lacks it (generated
+    /// before labels were), and the select offers bare ids.
+    pub options: Option<String>,
+    /// The parent's table in a `JOIN`: `user_id_parent`.
+    pub alias: String,
+    /// The parent's label in that `JOIN`: `user_id_parent.username`.
+    pub label_sql: String,
+    /// The column the `JOIN` reads the label as, and the field of the labels holding it:
+    /// `user_id_label`.
+    pub label_column: String,
+    /// The base path of the parent's pages, when it has some: `/users`.
+    pub route_path: Option<String>,
+    /// The parent's pages, when it has some: where its show page lists the rows
+    /// referencing it.
+    pub pages: Option<ParentPages>,
+}
+
+/// The files of a parent's pages into which a referencing resource's pages add the list of
+/// a parent's rows on its show page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParentPages {
+    /// `src/web/user_controller.rs`.
+    pub controller_file: String,
+    /// `templates/users/show.html`.
+    pub show_template: String,
+    /// The variable of the parent's row in its show handler: `user`.
+    pub var: String,
+    /// The parent's primary key: `id`.
+    pub primary_key: String,
+    /// Whether its show handler and page have the markers before which a referencing
+    /// resource's pages add the list of a row's referencing rows (pages generated before
+    /// them do not).
+    pub lists_children: bool,
 }
 
 impl Spec {
@@ -306,10 +443,17 @@ impl Spec {
             adapter,
             schema: &self.schema,
             singular: &singular,
+            plural: &self.plural,
             id,
         };
         let fields: Vec<Field> = self.fields.iter().map(|f| scope.resolve(f)).collect();
-        Resource {
+        let label = Label {
+            field: label_field(&fields, self.label.as_deref()),
+            chosen: self.label.is_some(),
+            sql: String::new(),
+        };
+        let mut resource = Resource {
+            label,
             functions: Functions::new(&singular, &self.plural),
             adapter,
             context,
@@ -339,7 +483,9 @@ impl Spec {
             id_sql_type: id.sql.get(adapter).to_string(),
             crates: crates(&self.fields, id),
             fields,
-        }
+        };
+        resource.label.sql = resource.label_sql(None);
+        resource
     }
 }
 
@@ -434,6 +580,8 @@ struct FieldScope<'a> {
     schema: &'a str,
     /// The schema's snake_case name, which prefixes form keys.
     singular: &'a str,
+    /// The table's plural, which names the lists of its rows: `posts`.
+    plural: &'a str,
     id: &'static IdInfo,
 }
 
@@ -505,6 +653,7 @@ impl FieldScope<'_> {
     }
 
     fn reference(&self, spec: &FieldSpec) -> Option<Reference> {
+        let stem = spec.name.strip_suffix("_id").unwrap_or(&spec.name);
         match &spec.arg {
             TypeArg::Table(table) => Some(Reference {
                 table: table.clone(),
@@ -513,6 +662,9 @@ impl FieldScope<'_> {
                 sql_type: self.id.sql.get(self.adapter).to_string(),
                 options: [spec.name.as_str(), "_options"].concat(),
                 on_delete: spec.on_delete,
+                stem: stem.to_string(),
+                list_for: ["list_", self.plural, "_for_", stem].concat(),
+                parent: None,
             }),
             _ => None,
         }

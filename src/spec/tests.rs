@@ -116,6 +116,7 @@ fn resolves_options() {
         binary_id: true,
         web: Some("Admin".into()),
         primary_key: Some("entry_id".into()),
+        label: None,
     };
     let fields = strings(&["title", "author_id:references:users"]);
     let Ok(spec) = parse_resource("Blog", "Post", "posts", &fields, &options) else {
@@ -867,4 +868,83 @@ fn references_say_what_deleting_their_row_does() {
     assert!(refused("user_id:references:users:on_delete=nullify").contains("add :optional"));
     assert!(refused("user_id:references:users:on_delete=drop").contains("Unknown on_delete"));
     assert!(refused("title:string:on_delete=cascade").contains("is not a reference"));
+}
+
+#[test]
+fn the_label_follows_the_rule() {
+    let label = |fields: &[&str]| resolve(fields, Adapter::Sqlite).label.field;
+    assert_eq!(
+        label(&["name", "username:string:unique"]),
+        Some("username".into())
+    );
+    assert_eq!(
+        label(&["url", "bio:text", "title", "name"]),
+        Some("title".into())
+    );
+    assert_eq!(label(&["url", "title"]), Some("title".into()));
+    assert_eq!(label(&["n:integer", "url", "slug"]), Some("url".into()));
+    assert_eq!(label(&["secret:string:unique:redact", "bio:text"]), None);
+    assert_eq!(label(&["n:integer"]), None);
+}
+
+#[test]
+fn the_label_is_an_expression_of_each_dialect() {
+    let sql = |fields: &[&str], adapter| resolve(fields, adapter).label_sql(Some("p"));
+    assert_eq!(sql(&["title"], Adapter::Postgres), "p.title");
+    assert_eq!(
+        sql(&["title:string:optional"], Adapter::Sqlite),
+        "COALESCE(p.title, 'Post ' || p.id)"
+    );
+    assert_eq!(sql(&["n:integer"], Adapter::Mysql), "CONCAT('Post ', p.id)");
+    assert_eq!(
+        resolve(&["n:integer"], Adapter::Postgres).label.sql,
+        "'Post ' || id"
+    );
+}
+
+#[test]
+fn label_chooses_a_shown_string_field() {
+    let with_label = |label: &str, fields: &[&str]| {
+        let options = SpecOptions {
+            label: Some(label.to_string()),
+            ..SpecOptions::default()
+        };
+        parse_resource("Blog", "Post", "posts", &strings(fields), &options)
+    };
+    let spec = with_label("body", &["title:string:unique", "body:text"]).unwrap();
+    let resource = spec.resolve(Adapter::Sqlite);
+    assert_eq!(resource.label.field.as_deref(), Some("body"));
+    assert!(resource.label.chosen);
+    for (label, fields) in [
+        ("nope", &["title"][..]),
+        ("n", &["title", "n:integer"][..]),
+        ("secret", &["title", "secret:redact"][..]),
+    ] {
+        let message = with_label(label, fields).unwrap_err().message;
+        assert_eq!(
+            message,
+            format!(
+                "The label \"{label}\" is not a string field of Post that pages may show; choose one of title"
+            )
+        );
+    }
+    let message = with_label("n", &["n:integer"]).unwrap_err().message;
+    assert!(
+        message.ends_with("Post has none, so drop --label"),
+        "{message}"
+    );
+}
+
+#[test]
+fn references_name_the_lists_of_a_parents_rows() {
+    let resource = resolve(
+        &["author_id:references:users", "owner:references:users"],
+        Adapter::Sqlite,
+    );
+    let reference = |i: usize| resource.fields[i].references.clone().unwrap();
+    assert_eq!(reference(0).stem, "author");
+    assert_eq!(reference(0).list_for, "list_posts_for_author");
+    assert_eq!(reference(1).list_for, "list_posts_for_owner");
+    assert_eq!(resource.functions.filter, "PostFilter");
+    assert_eq!(resource.functions.list_page_by, "list_posts_page_by");
 }

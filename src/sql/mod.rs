@@ -297,6 +297,112 @@ pub struct Queries {
     /// (`DatabaseError::constraint()`, PostgreSQL only), so that the schema maps it to its
     /// field; elsewhere the schema queries each unique field and reference to find it.
     pub constraint_names: bool,
+    /// The `SELECT` of rows with the labels of the rows they reference, when some reference
+    /// points to a table axgen generated.
+    pub labelled: Option<LabelledSelect>,
+    /// The `WHERE` of a page of rows kept by a filter, when the resource has references.
+    pub filter: Option<FilterWhere>,
+}
+
+/// The conditions of a page of rows kept by a filter of their references: each reference
+/// either unset or equal, so one statement serves every filter (`? IS NULL` is decided
+/// once per execution, and the column's index serves the equality).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FilterWhere {
+    /// `(videos.user_id = $1 OR $2 IS NULL) AND ...`, one per reference, each binding its
+    /// filter's value twice.
+    pub conditions: String,
+    /// The placeholders of the page after the filter's: `LIMIT {0} OFFSET {1}`.
+    pub page: [String; 2],
+}
+
+/// The filter's `WHERE` of `resource`, if it has references.
+fn filter_where(resource: &Resource) -> Option<FilterWhere> {
+    let adapter = resource.adapter;
+    let references: Vec<&str> = resource
+        .fields
+        .iter()
+        .filter(|f| f.references.is_some())
+        .map(|f| f.name.as_str())
+        .collect();
+    if references.is_empty() {
+        return None;
+    }
+    let conditions = references
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            format!(
+                "({}.{name} = {} OR {} IS NULL)",
+                resource.table,
+                placeholder(adapter, 2 * i + 1),
+                placeholder(adapter, 2 * i + 2),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let first = 2 * references.len() + 1;
+    Some(FilterWhere {
+        conditions,
+        page: [
+            limit_placeholder(adapter, first),
+            limit_placeholder(adapter, first + 1),
+        ],
+    })
+}
+
+/// A `SELECT` of rows with the labels of the rows they reference: one `LEFT JOIN` per
+/// reference to a table axgen generated, so a page of rows is one query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelledSelect {
+    /// The table's columns, qualified, then each label:
+    /// `videos.id, ..., user_id_parent.username AS user_id_label`.
+    pub columns: String,
+    /// `LEFT JOIN users AS user_id_parent ON user_id_parent.id = videos.user_id`, one per
+    /// reference.
+    pub joins: Vec<String>,
+    /// The primary key, qualified: `videos.id`.
+    pub primary_key: String,
+}
+
+/// The labelled `SELECT` of `resource`, if some reference has a parent.
+fn labelled_select(resource: &Resource) -> Option<LabelledSelect> {
+    let table = &resource.table;
+    let parents: Vec<(&crate::spec::Field, &crate::spec::ReferenceParent)> = resource
+        .fields
+        .iter()
+        .filter_map(|f| Some((f, f.references.as_ref()?.parent.as_ref()?)))
+        .collect();
+    if parents.is_empty() {
+        return None;
+    }
+    let qualified = |column: &str| [table.as_str(), ".", column].concat();
+    let columns = std::iter::once(qualified(&resource.primary_key))
+        .chain(resource.fields.iter().map(|f| qualified(&f.name)))
+        .chain(TIMESTAMPS.map(qualified))
+        .chain(
+            parents
+                .iter()
+                .map(|(_, p)| format!("{} AS {}", p.label_sql, p.label_column)),
+        );
+    let joins = parents
+        .iter()
+        .filter_map(|(field, parent)| {
+            let reference = field.references.as_ref()?;
+            Some(format!(
+                "LEFT JOIN {} AS {alias} ON {alias}.{} = {}",
+                reference.table,
+                reference.column,
+                qualified(&field.name),
+                alias = parent.alias,
+            ))
+        })
+        .collect();
+    Some(LabelledSelect {
+        columns: list("SELECT ", columns),
+        joins,
+        primary_key: qualified(&resource.primary_key),
+    })
 }
 
 /// `INSERT INTO t (columns) VALUES (placeholders)`.
@@ -399,6 +505,8 @@ pub fn queries(resource: &Resource) -> Queries {
         },
         returning: adapter != Adapter::Mysql,
         constraint_names: adapter == Adapter::Postgres,
+        labelled: labelled_select(resource),
+        filter: filter_where(resource),
     }
 }
 
@@ -576,6 +684,30 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), 8, "every name is distinct: {names:?}");
+    }
+
+    #[test]
+    fn a_filter_keeps_each_reference_unset_or_equal_before_the_page() {
+        let fields = [
+            "title",
+            "author_id:references:users",
+            "topic_id:references:topics",
+        ];
+        let q = queries(&resource(Adapter::Postgres, &fields, false));
+        let filter = q.filter.unwrap();
+        assert_eq!(
+            filter.conditions,
+            "(posts.author_id = $1 OR $2 IS NULL) AND (posts.topic_id = $3 OR $4 IS NULL)"
+        );
+        assert_eq!(filter.page, ["$5", "$6"]);
+        let q = queries(&resource(Adapter::Sqlite, &fields[..2], false));
+        let filter = q.filter.unwrap();
+        assert_eq!(filter.conditions, "(posts.author_id = ? OR ? IS NULL)");
+        assert_eq!(filter.page, ["CAST(? AS INTEGER)"; 2]);
+        assert_eq!(
+            queries(&resource(Adapter::Mysql, &["title"], false)).filter,
+            None
+        );
     }
 
     #[test]

@@ -1143,3 +1143,151 @@ fn a_browser_creates_edits_and_deletes_a_post() {
     browser.open(&post_url);
     browser.wait_for_text("Not Found");
 }
+
+/// The book's example (issue 13): users labelled by their unique username, videos by their
+/// title; the videos' pages read the users' labels through the accounts context, the user's
+/// page lists their videos, and both resources are linked once from the navigation bar and
+/// the home page, however often they are generated.
+#[test]
+fn the_books_resources_are_labelled_linked_and_navigable() {
+    let (_dir, app) = new_app(&[]);
+    let users = [
+        "gen",
+        "html",
+        "Accounts",
+        "User",
+        "users",
+        "username:string:unique",
+        "name:string",
+    ];
+    axgen(&app, &users, 0);
+    let videos = [
+        "gen",
+        "html",
+        "Medias",
+        "Video",
+        "videos",
+        "user_id:references:users",
+        "url:string",
+        "title:string",
+        "description:text",
+    ];
+    axgen(&app, &videos, 0);
+    axgen(
+        &app,
+        &[&videos[..], &["--force", "--no-migration"]].concat(),
+        0,
+    );
+    let read = |path: &str| std::fs::read_to_string(app.join(path)).unwrap();
+
+    let accounts = read("src/accounts.rs");
+    assert!(
+        accounts.contains("SELECT id, username AS label"),
+        "{accounts}"
+    );
+    let medias = read("src/medias.rs");
+    assert!(medias.contains("SELECT id, title AS label"), "{medias}");
+    assert!(
+        medias.contains("LEFT JOIN users AS user_id_parent ON user_id_parent.id = videos.user_id"),
+        "{medias}"
+    );
+    let controller = read("src/web/video_controller.rs");
+    assert!(
+        controller.contains("crate::accounts::list_user_options(db)"),
+        "{controller}"
+    );
+    assert!(
+        !controller.contains("sqlx::"),
+        "controllers hold no SQL: {controller}"
+    );
+    let index = read("templates/videos/index.html");
+    assert!(
+        index.contains(r#"<a href="/users/{{ video.user_id }}">{{ labels.user_id_label }}</a>"#),
+        "{index}"
+    );
+    // Has-many: the user's page lists their videos, read through the medias context, once
+    // however often the videos are generated.
+    assert!(
+        medias.contains("pub async fn list_videos_for_user(db: &Pool, user_id: i64)"),
+        "{medias}"
+    );
+    let user_controller = read("src/web/user_controller.rs");
+    let read_videos =
+        "let user_videos = crate::medias::list_videos_page_by(&db, &filter, 20, 0).await?;";
+    assert_eq!(
+        user_controller.matches(read_videos).count(),
+        1,
+        "{user_controller}"
+    );
+    assert_eq!(
+        user_controller
+            .matches("user_videos => Serde(&user_videos),")
+            .count(),
+        1,
+        "{user_controller}"
+    );
+    let user_page = read("templates/users/show.html");
+    let all_videos = r#"<a href="/videos?user_id={{ user.id }}">"#;
+    assert_eq!(user_page.matches(all_videos).count(), 1, "{user_page}");
+    assert!(
+        user_page.contains(r#"<li><a href="/videos/{{ video.id }}">{{ video.title }}</a></li>"#),
+        "{user_page}"
+    );
+    let layout = read("templates/layout.html");
+    let home = read("templates/home.html");
+    for (page, link) in [
+        (&layout, r#"<a href="/users">Users</a>"#),
+        (&layout, r#"<a href="/videos">Videos</a>"#),
+        (&home, r#"<li><a href="/users">Users</a></li>"#),
+        (&home, r#"<li><a href="/videos">Videos</a></li>"#),
+    ] {
+        assert_eq!(page.matches(link).count(), 1, "{link} once in {page}");
+    }
+
+    let refused = axgen(
+        &app,
+        &[&users[..], &["--force", "--no-migration", "--label", "age"]].concat(),
+        2,
+    );
+    assert!(
+        refused.stderr.contains(
+            "The label \"age\" is not a string field of User that pages may show; choose one of username, name"
+        ),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// A parent whose show handler lacks the markers (pages generated before them, or edited)
+/// is left as it is: its children's pages are generated, its page does not list them.
+#[test]
+fn a_parent_page_without_the_markers_is_left_as_it_is() {
+    let (_dir, app) = new_app(&[]);
+    axgen(
+        &app,
+        &["gen", "html", "Accounts", "User", "users", "name"],
+        0,
+    );
+    let controller = app.join("src/web/user_controller.rs");
+    let unmarked = fs::read_to_string(&controller)
+        .unwrap()
+        .replace("    // axgen:show-reads\n", "");
+    fs::write(&controller, &unmarked).unwrap();
+    let videos = [
+        "gen",
+        "html",
+        "Medias",
+        "Video",
+        "videos",
+        "user_id:references:users",
+        "title",
+    ];
+    let run = axgen(&app, &videos, 0);
+
+    assert!(!run.stdout.contains("user_controller.rs"), "{}", run.stdout);
+    assert_eq!(fs::read_to_string(&controller).unwrap(), unmarked);
+    let show = fs::read_to_string(app.join("templates/users/show.html")).unwrap();
+    assert!(!show.contains("user_videos"), "{show}");
+    let tests = fs::read_to_string(app.join("tests/video_controller.rs")).unwrap();
+    assert!(!tests.contains("the_page_of_its_user"), "{tests}");
+}
