@@ -274,6 +274,7 @@ fn keep_recorded_names(
         .primary_key
         .take()
         .or_else(|| kept.primary_key.clone());
+    options.label = options.label.take().or_else(|| kept.label.clone());
     options.binary_id |= kept.binary_id;
     let differs = [
         ("context", updated.context != recorded.context),

@@ -1037,6 +1037,29 @@ impl Browser {
             self.text().filter(|text| text.contains(expected))
         })
     }
+
+    /// What the JavaScript `body` returns, run in the page.
+    fn script(&self, body: &str) -> Value {
+        let script = json!({ "script": body, "args": [] });
+        self.send("POST", "/execute/sync", Some(script))
+    }
+
+    /// Resizes the window to `width` × `height` CSS pixels.
+    fn resize(&self, width: u32, height: u32) {
+        let rect = json!({ "width": width, "height": height });
+        self.send("POST", "/window/rect", Some(rect));
+    }
+
+    /// Saves a PNG of the window at `path`.
+    fn screenshot(&self, path: &Path) {
+        use base64::Engine as _;
+        let encoded = self.send("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().expect("a base64 screenshot"))
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        std::fs::write(path, png).unwrap();
+    }
 }
 
 impl Drop for Browser {
@@ -1062,7 +1085,16 @@ fn a_browser_creates_edits_and_deletes_a_post() {
     let dir = tempfile::tempdir().unwrap();
     axgen(dir.path(), &["new", "browser_blog"], 0);
     let app = dir.path().join("browser_blog");
-    let fields = ["title:string", "body:text:optional", "published:boolean"];
+    // Enough columns that the index is wider than a phone.
+    let fields = [
+        "title:string",
+        "body:text:optional",
+        "published:boolean",
+        "subtitle:string:optional",
+        "category:string:optional",
+        "views:integer:optional",
+        "published_on:date:optional",
+    ];
     let args = [&["gen", "html", "Blog", "Post", "posts"][..], &fields].concat();
     axgen(&app, &args, 0);
     axgen(&app, &["db", "setup"], 0);
@@ -1125,6 +1157,29 @@ fn a_browser_creates_edits_and_deletes_a_post() {
         post_url.starts_with(&format!("{site}/posts/")),
         "{post_url}"
     );
+    // The flash can be dismissed.
+    browser.click(&browser.find("css selector", ".flash .flash-close"));
+    eventually(10, "the flash gone", || {
+        let text = browser.text()?;
+        (!text.contains("Post created successfully.")).then_some(())
+    });
+
+    // The index on a desktop and on a 390-px-wide phone: the page never scrolls sideways
+    // (a wide table scrolls within itself).
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (width, file) in [(1280, "posts-1280.png"), (390, "posts-390.png")] {
+        browser.resize(width, 844);
+        browser.open(&format!("{site}/posts"));
+        browser.wait_for_text("Hello <b>browser</b>");
+        let page_width = browser.script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+        );
+        let (scroll, client) = (page_width[0].as_u64(), page_width[1].as_u64());
+        assert!(scroll <= client, "{width} px: {scroll:?} > {client:?}");
+        browser.screenshot(&shots.join(file));
+    }
+    browser.open(&post_url);
 
     browser.click(&browser.find("link text", "Edit"));
     browser.wait_for_text("Edit Post");
