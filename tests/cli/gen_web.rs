@@ -1472,6 +1472,32 @@ fn the_books_resources_are_labelled_linked_and_navigable() {
     );
 }
 
+/// A resource without a string field has no label: its page and its generated test title
+/// it "<Schema> <id>" (this failed to render the template before).
+#[test]
+fn a_resource_without_a_label_is_titled_by_its_id() {
+    let (_dir, app) = new_app(&[]);
+    axgen(&app, &["gen", "html", "Blog", "Post", "posts", "title"], 0);
+    let comments = [
+        "gen",
+        "html",
+        "Blog",
+        "Comment",
+        "comments",
+        "post_id:references:posts",
+        "body:text",
+    ];
+    axgen(&app, &comments, 0);
+
+    let show = fs::read_to_string(app.join("templates/comments/show.html")).unwrap();
+    assert!(show.contains("<h1>Comment {{ comment.id }}</h1>"), "{show}");
+    let tests = fs::read_to_string(app.join("tests/comment_controller.rs")).unwrap();
+    assert!(
+        tests.contains(r#"let title = format!("<h1>Comment {}</h1>", comment.id);"#),
+        "{tests}"
+    );
+}
+
 /// A parent whose show handler lacks the markers (pages generated before them, or edited)
 /// is left as it is: its children's pages are generated, its page does not list them.
 #[test]
