@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Load-tests a generated app against the limit of its stack, on SQLite and on PostgreSQL:
-#   - generates `bench_app` with `gen html Blog Post posts …` and `gen json Shop Item items …`,
-#     builds it in release mode, migrates its database (`axgen db setup`) and seeds ROWS rows
-#     into each table (`axgen seed posts.csv items.csv`)
+#   - generates `bench_app` with `gen html Blog Post posts …`, `gen json Shop Item items …` and
+#     `gen html Blog Comment comments post_id:references:posts …` (each comment references a
+#     post, labelled by its title), builds it in release mode, migrates its database
+#     (`axgen db setup`) and seeds ROWS rows into each table (`axgen seed posts.csv items.csv
+#     comments.csv`)
 #   - starts its release binary on a free loopback port, and beside it bench/load/baseline, a
 #     minimal hand-written axum + sqlx JSON API on the same database
 #   - drives both with wrk on 127.0.0.1, one route at a time, generated and baseline in turn:
-#     JSON show (random ids), JSON index (first page), JSON create, HTML index (generated only);
+#     JSON show (random ids), JSON index (first page), JSON create, HTML index, and the HTML
+#     index of the comments, which reads each comment's post title in the same query (a LEFT
+#     JOIN) (the HTML routes: generated only);
 #     the baseline's index binds LIMIT and OFFSET like the generated one, and beside it, for
 #     information, a baseline route with LIMIT 20 written into its SQL (/fixed/items)
 #   - prints req/s and p99 latency per route, and generated / baseline req/s (target >= 0.8x)
@@ -97,6 +101,12 @@ make_csvs() {
             printf "Item %d,%d,2026-01-%02dT%02d:%02d:00+00:00,2026-01-%02dT%02d:%02d:00+00:00\n",
                 i, 100 + i % 10000, 1 + i % 28, i % 24, i % 60, 1 + i % 28, i % 24, i % 60
     }' >"$WORK/seeds/items.csv"
+    awk -v n="$ROWS" 'BEGIN {
+        print "post_id,body,inserted_at,updated_at"
+        for (i = 1; i <= n; i++)
+            printf "%d,Comment %d on post %d,2026-01-%02dT%02d:%02d:00+00:00,2026-01-%02dT%02d:%02d:00+00:00\n",
+                1 + (i * 7919) % n, i, 1 + (i * 7919) % n, 1 + i % 28, i % 24, i % 60, 1 + i % 28, i % 24, i % 60
+    }' >"$WORK/seeds/comments.csv"
 }
 
 # ---------------------------------------------------------------- the app
@@ -110,9 +120,10 @@ prepare_app() {
     (cd "$dir" && axgen new bench_app --database "$adapter" --quiet)
     local app=$dir/bench_app
     (cd "$app" && axgen gen html Blog Post posts title:string body:text views:integer --quiet &&
-        axgen gen json Shop Item items name:string price:integer --quiet)
+        axgen gen json Shop Item items name:string price:integer --quiet &&
+        axgen gen html Blog Comment comments post_id:references:posts body:text --quiet)
     routes=$(cd "$app" && axgen routes)
-    for route in 'GET /api/items' 'POST /api/items' 'GET /api/items/{id}' 'GET /posts'; do
+    for route in 'GET /api/items' 'POST /api/items' 'GET /api/items/{id}' 'GET /posts' 'GET /comments'; do
         awk '{ print $1, $2 }' <<<"$routes" | grep -Fqx "$route" ||
             fail "[$adapter] the generated app has no route $route; axgen routes says:"$'\n'"$routes"
     done
@@ -122,7 +133,7 @@ prepare_app() {
     say "[$adapter] creating, migrating and seeding the database"
     if [ "$adapter" = postgres ]; then PG_CREATED=1; fi
     (cd "$app" && DATABASE_URL=$url axgen db setup --quiet &&
-        DATABASE_URL=$url axgen seed "$WORK/seeds/posts.csv" "$WORK/seeds/items.csv" --quiet)
+        DATABASE_URL=$url axgen seed "$WORK/seeds/posts.csv" "$WORK/seeds/items.csv" "$WORK/seeds/comments.csv" --quiet)
 }
 
 free_port() {
@@ -217,11 +228,14 @@ bench() {
     start "baseline-$adapter" "$WORK/baseline" "$app" "$url"
     base_port=$PORT
     local json=("GET /api/items/1 200" "GET /api/items/$ROWS 200" "GET /api/items 200" "POST /api/items 201")
-    check "generated ($adapter)" "$gen_port" "${json[@]}" "GET /posts 200" "GET /api/items/$((ROWS + 1000000)) 404"
+    check "generated ($adapter)" "$gen_port" "${json[@]}" "GET /posts 200" "GET /comments 200" "GET /api/items/$((ROWS + 1000000)) 404"
     check "baseline ($adapter)" "$base_port" "${json[@]}" "GET /fixed/items 200"
     local page
     page=$(curl -s "http://127.0.0.1:$gen_port/api/items" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["data"]))')
     say "[$adapter] the generated JSON index answers $page items"
+    # The comments' index links each comment to its post by the post's title.
+    curl -s "http://127.0.0.1:$gen_port/comments" | grep -Eq '<a href="/posts/[0-9]+">Post [0-9]+</a>' ||
+        fail "[$adapter] the comments' index does not show their posts' titles"
 
     say "[$adapter] warming up"
     DURATION=2s drive "$adapter generated warm-up" "$gen_port" /api/items/1 show
@@ -235,12 +249,13 @@ bench() {
     for spec in "JSON show   GET /api/items/{id}|/api/items/1|show" \
         "JSON index  GET /api/items|/api/items|get" \
         "JSON create POST /api/items|/api/items|create" \
-        "HTML index  GET /posts|/posts|get"; do
+        "HTML index  GET /posts|/posts|get" \
+        "HTML JOIN   GET /comments|/comments|get"; do
         IFS='|' read -r label path mode <<<"$spec"
         say "[$adapter] $label: generated"
         drive "$adapter generated $label" "$gen_port" "$path" "$mode"
         g=$RESULT
-        if [ "$path" = /posts ]; then
+        if [ "$path" = /posts ] || [ "$path" = /comments ]; then
             row "$label" $g >>"$out"
         else
             say "[$adapter] $label: baseline"

@@ -1068,40 +1068,40 @@ impl Drop for Browser {
     }
 }
 
-/// A real browser uses the pages of a generated app: it lists posts, creates one through the
-/// form, sees the flash and the post, gets the field error of an invalid edit, and deletes
-/// the post. Skipped, with a notice, without Chromium and chromedriver.
-#[test]
-fn a_browser_creates_edits_and_deletes_a_post() {
+/// A generated app running on a free port, with a headless Chromium session to drive it.
+/// Fields drop in order: the session ends before chromedriver, the app and its folder go.
+struct BrowsedApp {
+    browser: Browser,
+    site: String,
+    _driver: Running,
+    _server: Running,
+    _dir: tempfile::TempDir,
+}
+
+/// `axgen new NAME`, each of `gens` (`axgen gen …`), `axgen db setup` and one build, then the
+/// app and chromedriver started on free ports and a browser session on the app. `None`, with
+/// a notice, without Chromium and chromedriver.
+fn browse(name: &str, gens: &[&[&str]]) -> Option<BrowsedApp> {
     let (Some(chromium), Some(chromedriver)) = (
         find_program(&["chromium", "chromium-browser", "google-chrome"]),
         find_program(&["chromedriver"]),
     ) else {
         eprintln!("skipping: chromium and chromedriver are needed for the browser test");
-        return;
+        return None;
     };
-    // A name of its own: the binary is run after its build, when another test may already be
-    // building an app called `blog` into the shared target folder.
+    // A name of its own per test: the binary is run after its build, when another test may
+    // already be building an app of another name into the shared target folder.
     let dir = tempfile::tempdir().unwrap();
-    axgen(dir.path(), &["new", "browser_blog"], 0);
-    let app = dir.path().join("browser_blog");
-    // Enough columns that the index is wider than a phone.
-    let fields = [
-        "title:string",
-        "body:text:optional",
-        "published:boolean",
-        "subtitle:string:optional",
-        "category:string:optional",
-        "views:integer:optional",
-        "published_on:date:optional",
-    ];
-    let args = [&["gen", "html", "Blog", "Post", "posts"][..], &fields].concat();
-    axgen(&app, &args, 0);
+    axgen(dir.path(), &["new", name], 0);
+    let app = dir.path().join(name);
+    for args in gens {
+        axgen(&app, args, 0);
+    }
     axgen(&app, &["db", "setup"], 0);
     cargo_in_app(&app, &["build"], None);
 
     let port = free_port();
-    let server = Command::new(apps_target_dir().join("debug/browser_blog"))
+    let server = Command::new(apps_target_dir().join("debug").join(name))
         .current_dir(&app)
         .env_remove("DATABASE_URL")
         .env("PORT", port.to_string())
@@ -1109,7 +1109,7 @@ fn a_browser_creates_edits_and_deletes_a_post() {
         .stderr(Stdio::null())
         .spawn()
         .expect("the app starts");
-    let _server = Running(server);
+    let server = Running(server);
     let site = format!("http://127.0.0.1:{port}");
     eventually(30, "the app", || {
         ureq::get(&format!("{site}/health")).call().ok()
@@ -1122,14 +1122,62 @@ fn a_browser_creates_edits_and_deletes_a_post() {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let _driver = Running(driver);
-    let driver = format!("http://127.0.0.1:{driver_port}");
+    let driver = Running(driver);
+    let driver_url = format!("http://127.0.0.1:{driver_port}");
     eventually(30, "chromedriver", || {
-        let mut response = ureq::get(&format!("{driver}/status")).call().ok()?;
+        let mut response = ureq::get(&format!("{driver_url}/status")).call().ok()?;
         let status: Value = response.body_mut().read_json().ok()?;
         status["value"]["ready"].as_bool().filter(|ready| *ready)
     });
-    let browser = Browser::start(&driver, &chromium);
+    Some(BrowsedApp {
+        browser: Browser::start(&driver_url, &chromium),
+        site,
+        _driver: driver,
+        _server: server,
+        _dir: dir,
+    })
+}
+
+/// The folder of the browser tests' screenshots.
+fn screenshots() -> PathBuf {
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+/// Asserts that the page in `browser` does not scroll sideways at its width.
+fn assert_no_sideways_scroll(browser: &Browser, what: &str) {
+    let page_width = browser.script(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+    );
+    let (scroll, client) = (page_width[0].as_u64(), page_width[1].as_u64());
+    assert!(scroll <= client, "{what}: {scroll:?} > {client:?}");
+}
+
+/// A real browser uses the pages of a generated app: it lists posts, creates one through the
+/// form, sees the flash and the post, gets the field error of an invalid edit, and deletes
+/// the post. Skipped, with a notice, without Chromium and chromedriver.
+#[test]
+fn a_browser_creates_edits_and_deletes_a_post() {
+    // Enough columns that the index is wider than a phone.
+    let posts = [
+        "gen",
+        "html",
+        "Blog",
+        "Post",
+        "posts",
+        "title:string",
+        "body:text:optional",
+        "published:boolean",
+        "subtitle:string:optional",
+        "category:string:optional",
+        "views:integer:optional",
+        "published_on:date:optional",
+    ];
+    let Some(app) = browse("browser_blog", &[&posts]) else {
+        return;
+    };
+    let (browser, site) = (&app.browser, &app.site);
 
     browser.open(&format!("{site}/posts"));
     assert!(
@@ -1166,17 +1214,12 @@ fn a_browser_creates_edits_and_deletes_a_post() {
 
     // The index on a desktop and on a 390-px-wide phone: the page never scrolls sideways
     // (a wide table scrolls within itself).
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots();
     for (width, file) in [(1280, "posts-1280.png"), (390, "posts-390.png")] {
         browser.resize(width, 844);
         browser.open(&format!("{site}/posts"));
         browser.wait_for_text("Hello <b>browser</b>");
-        let page_width = browser.script(
-            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
-        );
-        let (scroll, client) = (page_width[0].as_u64(), page_width[1].as_u64());
-        assert!(scroll <= client, "{width} px: {scroll:?} > {client:?}");
+        assert_no_sideways_scroll(browser, &format!("the posts at {width} px"));
         browser.screenshot(&shots.join(file));
     }
     browser.open(&post_url);
@@ -1197,6 +1240,122 @@ fn a_browser_creates_edits_and_deletes_a_post() {
     assert!(!listed.contains("Hello <b>browser</b>"), "{listed}");
     browser.open(&post_url);
     browser.wait_for_text("Not Found");
+}
+
+/// The book's Rumbl flow in a real browser (issue 13): a user is created, a video is
+/// created choosing that user by username in the form's select, the video's index and page
+/// show the username, the page links to the user, whose page lists the video; the pages
+/// are reached through the navigation bar, and photographed at 1280 and 390 px, where no
+/// page scrolls sideways. Skipped, with a notice, without Chromium and chromedriver.
+#[test]
+fn a_browser_follows_the_books_users_and_videos() {
+    let users = [
+        "gen",
+        "html",
+        "Accounts",
+        "User",
+        "users",
+        "username:string:unique",
+        "name:string",
+    ];
+    let videos = [
+        "gen",
+        "html",
+        "Medias",
+        "Video",
+        "videos",
+        "user_id:references:users",
+        "url:string",
+        "title:string",
+        "description:text",
+    ];
+    let Some(app) = browse("browser_rumbl", &[&users, &videos]) else {
+        return;
+    };
+    let (browser, site) = (&app.browser, &app.site);
+    let nav = |path: &str| {
+        let link = browser.find("css selector", &format!("nav.resources a[href='{path}']"));
+        browser.click(&link);
+    };
+
+    browser.open(site);
+    nav("/users");
+    browser.wait_for_text("Listing Users");
+    browser.click(&browser.find("link text", "New User"));
+    browser.wait_for_text("Save User");
+    browser.fill(&browser.find("css selector", "#user_username"), "jvalim");
+    browser.fill(&browser.find("css selector", "#user_name"), "José Valim");
+    browser.click(&browser.find("css selector", "button[type=submit]"));
+    browser.wait_for_text("User created successfully.");
+    let user_url = browser.url();
+
+    // The form offers the user by username, and submits their id.
+    nav("/videos");
+    browser.wait_for_text("Listing Videos");
+    browser.click(&browser.find("link text", "New Video"));
+    browser.wait_for_text("Save Video");
+    let option = browser.find(
+        "xpath",
+        "//select[@id='video_user_id']/option[normalize-space()='jvalim']",
+    );
+    let value = browser.send("GET", &format!("/element/{option}/property/value"), None);
+    assert_eq!(
+        Some(user_url.rsplit('/').next().unwrap()),
+        value.as_str(),
+        "{user_url}"
+    );
+    browser.click(&option);
+    browser.fill(
+        &browser.find("css selector", "#video_url"),
+        "https://example.com/phoenix",
+    );
+    browser.fill(
+        &browser.find("css selector", "#video_title"),
+        "Phoenix in 15 minutes",
+    );
+    browser.fill(
+        &browser.find("css selector", "#video_description"),
+        "The book's first video.",
+    );
+    browser.click(&browser.find("css selector", "button[type=submit]"));
+    let shown = browser.wait_for_text("Video created successfully.");
+    assert!(shown.contains("Phoenix in 15 minutes"), "{shown}");
+    let video_url = browser.url();
+
+    // The index reads the username; the video's page links to the user, whose page lists
+    // the video.
+    nav("/videos");
+    let listed = browser.wait_for_text("Listing Videos");
+    assert!(listed.contains("jvalim"), "{listed}");
+    assert!(listed.contains("Phoenix in 15 minutes"), "{listed}");
+    let link = browser.find("link text", "jvalim");
+    let href = browser.send("GET", &format!("/element/{link}/property/href"), None);
+    assert_eq!(href.as_str(), Some(user_url.as_str()));
+    browser.open(&video_url);
+    browser.click(&browser.find("link text", "jvalim"));
+    let user_page = browser.wait_for_text("José Valim");
+    assert_eq!(browser.url(), user_url);
+    assert!(user_page.contains("Phoenix in 15 minutes"), "{user_page}");
+    browser.click(&browser.find("link text", "Phoenix in 15 minutes"));
+    browser.wait_for_text("The book's first video.");
+    assert_eq!(browser.url(), video_url);
+
+    let shots = screenshots();
+    for width in [1280, 390] {
+        browser.resize(width, 844);
+        for (page, url) in [
+            ("videos", format!("{site}/videos")),
+            ("video", video_url.clone()),
+            ("user", user_url.clone()),
+        ] {
+            browser.open(&url);
+            browser.wait_for_text("jvalim");
+            assert_no_sideways_scroll(browser, &format!("the {page} page at {width} px"));
+            if page == "videos" {
+                browser.screenshot(&shots.join(format!("rumbl-videos-{width}.png")));
+            }
+        }
+    }
 }
 
 /// The book's example (issue 13): users labelled by their unique username, videos by their
@@ -1310,6 +1469,32 @@ fn the_books_resources_are_labelled_linked_and_navigable() {
         ),
         "{}",
         refused.stderr
+    );
+}
+
+/// A resource without a string field has no label: its page and its generated test title
+/// it "<Schema> <id>" (this failed to render the template before).
+#[test]
+fn a_resource_without_a_label_is_titled_by_its_id() {
+    let (_dir, app) = new_app(&[]);
+    axgen(&app, &["gen", "html", "Blog", "Post", "posts", "title"], 0);
+    let comments = [
+        "gen",
+        "html",
+        "Blog",
+        "Comment",
+        "comments",
+        "post_id:references:posts",
+        "body:text",
+    ];
+    axgen(&app, &comments, 0);
+
+    let show = fs::read_to_string(app.join("templates/comments/show.html")).unwrap();
+    assert!(show.contains("<h1>Comment {{ comment.id }}</h1>"), "{show}");
+    let tests = fs::read_to_string(app.join("tests/comment_controller.rs")).unwrap();
+    assert!(
+        tests.contains(r#"let title = format!("<h1>Comment {}</h1>", comment.id);"#),
+        "{tests}"
     );
 }
 
