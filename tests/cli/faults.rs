@@ -891,6 +891,11 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(binary: &Path, app: &Path, port: u16, database_url: &str) -> Server {
+        Server::start_with(binary, app, port, &[("DATABASE_URL", database_url)])
+    }
+
+    /// Starts the app with the settings `env` (`DATABASE_URL` among them).
+    pub(crate) fn start_with(binary: &Path, app: &Path, port: u16, env: &[(&str, &str)]) -> Server {
         // One log per port: several instances of the app may run in its folder.
         let log = app.join(format!("server-{port}.log"));
         let out = File::create(&log).unwrap();
@@ -898,7 +903,7 @@ impl Server {
             .current_dir(app)
             .env("HOST", "127.0.0.1")
             .env("PORT", port.to_string())
-            .env("DATABASE_URL", database_url)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(out.try_clone().unwrap())

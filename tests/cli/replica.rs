@@ -9,6 +9,9 @@
 //! `AXGEN_TEST_POSTGRES_URL` / `AXGEN_TEST_MYSQL_URL` are never used; those variables only say
 //! that server tests run (without them, each test skips with a notice). PostgreSQL and MariaDB
 //! refuse to run as root: then their processes run as the `postgres` / `mysql` user.
+//!
+//! A generated app given `DATABASE_REPLICA_URL` reads its index and show pages from the
+//! replica, except for a client that has just written, whose reads stay on the primary.
 
 use std::fs::{self, File};
 use std::os::unix::process::CommandExt as _;
@@ -19,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use crate::faults::free_port;
+use crate::faults::{Server, axgen, build, free_port};
 use crate::{Axgen, Run, server_url};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -237,6 +240,93 @@ fn writers_refuse_a_read_only_mariadb_and_readers_work_there() {
 }
 
 // ------------------------------------------------------------------------------- the app
+
+/// A generated JSON app run with `DATABASE_URL` on the primary and `DATABASE_REPLICA_URL` on
+/// the replica, whose replay is paused: the client that creates a row gets the `wrote` cookie
+/// and, sending it, reads the row back from the primary; a client without it reads the
+/// replica, where the row is not yet, until replay resumes.
+#[test]
+fn a_generated_app_reads_from_the_replica_except_after_a_write() {
+    if server_url("AXGEN_TEST_POSTGRES_URL").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    axgen(
+        dir.path(),
+        &["new", "replica_web", "--database", "postgres"],
+    );
+    let app = dir.path().join("replica_web");
+    axgen(
+        &app,
+        &["gen", "json", "Shop", "Item", "items", "name:string"],
+    );
+    build(&app, "replica_web");
+    let cluster = Cluster::start();
+    let primary = cluster.primary.url("shop");
+    let replica = cluster.replica.url("shop");
+    axgen(&app, &["db", "create", "--database-url", &primary]);
+    axgen(&app, &["migrate", "--database-url", &primary]);
+    cluster.wait_for_replay();
+
+    let binary = crate::apps_target_dir().join("debug").join("replica_web");
+    let env = [
+        ("DATABASE_URL", &*primary),
+        ("DATABASE_REPLICA_URL", &*replica),
+    ];
+    let mut server = Server::start_with(&binary, &app, free_port(), &env);
+    server.wait_until_listening();
+    let base = format!("http://127.0.0.1:{}/api/items", server.port);
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build(),
+    );
+    let get = |url: &str, cookie: Option<&str>| {
+        let mut request = agent.get(url);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let mut response = request.call().unwrap();
+        let body = response.body_mut().read_to_string().unwrap();
+        (response.status().as_u16(), body)
+    };
+
+    exec(&replica, "SELECT pg_wal_replay_pause()");
+    let mut created = agent
+        .post(&base)
+        .send_json(serde_json::json!({ "item": { "name": "fresh" } }))
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let cookie = created
+        .headers()
+        .get("set-cookie")
+        .and_then(|value| value.to_str().ok())
+        .expect("a create answers with the cookie of a recent write")
+        .to_owned();
+    assert!(cookie.starts_with("wrote=1; Max-Age=2;"), "{cookie}");
+    let cookie = cookie.split(';').next().unwrap();
+    let body: serde_json::Value = created.body_mut().read_json().unwrap();
+    let shown = format!("{base}/{}", body["data"]["id"]);
+
+    // The writer reads the primary.
+    let (status, body) = get(&shown, Some(cookie));
+    assert_eq!(status, 200, "{body}");
+    assert!(get(&base, Some(cookie)).1.contains("fresh"));
+    // Anyone else reads the replica, which has not replayed the insert.
+    let (status, body) = get(&shown, None);
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = get(&base, None);
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("fresh"), "{body}");
+
+    exec(&replica, "SELECT pg_wal_replay_resume()");
+    cluster.wait_for_replay();
+    assert!(get(&base, None).1.contains("fresh"));
+    assert_eq!(get(&shown, None).0, 200);
+    server.assert_running();
+    drop(server);
+    drop(cluster);
+}
 
 /// An app folder: `axgen.toml` naming `url`, two migrations and a seed file.
 struct TestApp {
