@@ -13,6 +13,7 @@ use crate::error::UsageError;
 use crate::generators::render::{rust_string, to_value};
 use crate::generators::schema::FieldModel;
 use crate::plan::Plan;
+use crate::rustfmt::Formatted;
 use crate::spec::{Field, Input, Kind, Resource};
 use crate::sql::{self, Codec};
 use crate::templates::Templates;
@@ -107,6 +108,7 @@ pub fn lists_children(root: &Path, controller_file: &str, show_template: &str) -
 /// are not added again.
 pub fn plan_children(
     plan: &mut Plan,
+    root: &Path,
     resource: &Resource,
     context: &Value,
     templates: &Templates,
@@ -133,7 +135,7 @@ pub fn plan_children(
         plan.inject(
             &pages.controller_file,
             SHOW_READS_MARKER,
-            render("reads.rs.jinja")?,
+            statements(&render("reads.rs.jinja")?, root)?,
         );
         plan.inject(
             &pages.controller_file,
@@ -147,6 +149,25 @@ pub fn plan_children(
         );
     }
     Ok(())
+}
+
+/// `text`, statements of a function's body, laid out by rustfmt as they will stand: in a
+/// function, indented once (the injection indents them like the marker line).
+fn statements(text: &str, root: &Path) -> Result<String> {
+    let body: String = text.lines().map(|line| format!("    {line}\n")).collect();
+    let source = format!("fn body() {{\n{body}}}\n");
+    let Formatted::Files(files) = crate::rustfmt::format_all(&[&source], root)? else {
+        return Ok(text.to_string());
+    };
+    let formatted = files.concat();
+    let inner: Vec<&str> = formatted.lines().collect();
+    let inner = inner
+        .get(1..inner.len().saturating_sub(1))
+        .unwrap_or_default();
+    Ok(inner
+        .iter()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect())
 }
 
 /// The selects of references in the forms of `resource`.
