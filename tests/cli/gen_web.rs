@@ -1242,6 +1242,28 @@ fn a_browser_creates_edits_and_deletes_a_post() {
     browser.wait_for_text("Not Found");
 }
 
+/// The book's users and videos (the Rumbl app), as `gen html` commands.
+const BOOK_USERS: [&str; 7] = [
+    "gen",
+    "html",
+    "Accounts",
+    "User",
+    "users",
+    "username:string:unique",
+    "name:string",
+];
+const BOOK_VIDEOS: [&str; 9] = [
+    "gen",
+    "html",
+    "Medias",
+    "Video",
+    "videos",
+    "user_id:references:users",
+    "url:string",
+    "title:string",
+    "description:text",
+];
+
 /// The book's Rumbl flow in a real browser (issue 13): a user is created, a video is
 /// created choosing that user by username in the form's select, the video's index and page
 /// show the username, the page links to the user, whose page lists the video; the pages
@@ -1249,26 +1271,8 @@ fn a_browser_creates_edits_and_deletes_a_post() {
 /// page scrolls sideways. Skipped, with a notice, without Chromium and chromedriver.
 #[test]
 fn a_browser_follows_the_books_users_and_videos() {
-    let users = [
-        "gen",
-        "html",
-        "Accounts",
-        "User",
-        "users",
-        "username:string:unique",
-        "name:string",
-    ];
-    let videos = [
-        "gen",
-        "html",
-        "Medias",
-        "Video",
-        "videos",
-        "user_id:references:users",
-        "url:string",
-        "title:string",
-        "description:text",
-    ];
+    let users = BOOK_USERS;
+    let videos = BOOK_VIDEOS;
     let Some(app) = browse("browser_rumbl", &[&users, &videos]) else {
         return;
     };
@@ -1365,27 +1369,9 @@ fn a_browser_follows_the_books_users_and_videos() {
 #[test]
 fn the_books_resources_are_labelled_linked_and_navigable() {
     let (_dir, app) = new_app(&[]);
-    let users = [
-        "gen",
-        "html",
-        "Accounts",
-        "User",
-        "users",
-        "username:string:unique",
-        "name:string",
-    ];
+    let users = BOOK_USERS;
     axgen(&app, &users, 0);
-    let videos = [
-        "gen",
-        "html",
-        "Medias",
-        "Video",
-        "videos",
-        "user_id:references:users",
-        "url:string",
-        "title:string",
-        "description:text",
-    ];
+    let videos = BOOK_VIDEOS;
     axgen(&app, &videos, 0);
     axgen(
         &app,
