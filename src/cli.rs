@@ -251,6 +251,11 @@ pub struct GenOptions {
     #[arg(long, value_name = "FIELD")]
     pub label: Option<String>,
 
+    /// In an app with `gen auth`: generate rows that belong to no user, open to every
+    /// visitor (by default they belong to the logged-in user, who alone sees them).
+    #[arg(long)]
+    pub no_scope: bool,
+
     /// Regenerate the resource axgen generated for this table with this field list: one
     /// migration for the difference, and every file it wrote merged with your edits.
     #[arg(long, conflicts_with_all = ["no_context", "no_schema", "no_migration", "force"])]

@@ -179,6 +179,7 @@ fn gen_request(
                 web: options.web,
                 primary_key: options.primary_key,
                 label: options.label,
+                scope: None,
             },
         },
         layers: Layers {
@@ -191,6 +192,7 @@ fn gen_request(
             dry_run: options.dry_run,
         },
         update: options.update,
+        scoped: !options.no_scope,
     }
 }
 

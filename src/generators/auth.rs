@@ -24,7 +24,7 @@ use crate::generators::{App, Generation, Layers, context, html, migration};
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
 use crate::project::Project;
-use crate::spec::{self, Input, Kind, Resource};
+use crate::spec::{self, Input, Kind, Resource, Scope, ScopeField};
 use crate::sql::{self, Codec};
 use crate::templates::Templates;
 
@@ -180,6 +180,48 @@ fn check_app(root: &Path, app: &App, resource: &Resource) -> Result<(), UsageErr
         .with_hint("choose another schema and table, e.g. `axgen gen auth Accounts Member members`"));
     }
     Ok(())
+}
+
+/// The scope of the resources whose rows belong to a logged-in row of `auth`, the auth
+/// schema an app's `gen auth` made.
+pub fn scope(auth: &Resource) -> Scope {
+    let names = AuthNames::new(auth);
+    let context_path = auth
+        .context
+        .as_ref()
+        .map(|context| context.module_path.clone())
+        .unwrap_or_default();
+    Scope {
+        key: auth.singular.clone(),
+        column: names.user_column,
+        table: auth.table.clone(),
+        references: auth.primary_key.clone(),
+        rust_type: auth.id_rust_type.clone(),
+        sql_type: auth.id_sql_type.clone(),
+        binary_id: auth.binary_id,
+        context_module: auth
+            .context
+            .as_ref()
+            .map(|context| context.module.clone())
+            .unwrap_or_default(),
+        schema: auth.schema.name.clone(),
+        schema_path: [context_path.as_str(), "::", &auth.schema.name].concat(),
+        context_path,
+        human: auth.human_singular.to_lowercase(),
+        auth_module: names.auth_module,
+        require: names.require,
+        log_in_path: names.log_in_path,
+        register: names.functions.register,
+        generate_api_token: names.functions.generate_api_token,
+        extra_fields: extra_fields(auth)
+            .iter()
+            .map(|field| ScopeField {
+                name: field.name.clone(),
+                json: field.test.create_json.clone(),
+                form_value: form_value(field),
+            })
+            .collect(),
+    }
 }
 
 /// The user's own fields: those after [`AUTH_FIELDS`].

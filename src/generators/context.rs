@@ -169,6 +169,14 @@ fn add_functions(model: &Model, templates: &Templates, edits: &mut ModuleEdits) 
         .collect::<String>();
     let imports = templates.render("context/imports.rs.jinja", &model)?;
     edits.insert(&context.file, IMPORTS_MARKER, imports);
+    // The owner's schema, in a group of its own (an injection is not laid out by rustfmt),
+    // unless it is a schema of this context.
+    if let Some(scope) = &resource.scope
+        && scope.context_path != context.module_path
+    {
+        let import = format!("\nuse crate::{};\n", scope.schema_path);
+        edits.insert(&context.file, IMPORTS_MARKER, import);
+    }
     edits.insert_rust(&context.file, FUNCTIONS_MARKER, functions);
     Ok(())
 }

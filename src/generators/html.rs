@@ -120,7 +120,8 @@ pub fn plan_children(
         let Some(pages) = reference.parent.as_ref().and_then(|p| p.pages.as_ref()) else {
             continue;
         };
-        if !pages.lists_children {
+        // A scoped row is listed only to its owner, and the parent's pages know no owner.
+        if !pages.lists_children || resource.scope.is_some() {
             continue;
         }
         let children = [reference.stem.as_str(), "_", &resource.collection].concat();

@@ -24,6 +24,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
+use crate::error::UsageError;
 use crate::output::Printer;
 use crate::plan::{ApplyOptions, Plan};
 use crate::project::Project;
@@ -76,6 +77,10 @@ pub fn run(
     let templates = Templates::new(Some(&project.root));
     let app = App::read(&project.root, &project.config.app.name, &resource)?;
     app.point_references(&mut resource);
+    if request.scoped && generator != Generator::Schema {
+        resource.scope = app.scope().filter(|scope| scope.table != resource.table);
+    }
+    check_scope(&resource, &app)?;
     let generation = Generation {
         resource: &resource,
         app: &app,
@@ -96,6 +101,46 @@ fn check(generator: Generator, request: &GenRequest, spec: &spec::Spec) -> Resul
         Generator::Web(kind) => {
             let web = spec.web.as_ref().map(|segments| segments.join("."));
             web::check_namespace(kind, web.as_deref())?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a scoped resource with a field of the scope's column, and a resource referencing
+/// a scoped table (its forms would offer, and its pages label, rows of other users).
+pub fn check_scope(resource: &Resource, app: &App) -> Result<(), UsageError> {
+    if let Some(scope) = &resource.scope
+        && resource
+            .fields
+            .iter()
+            .any(|field| field.name == scope.column)
+    {
+        return Err(UsageError::new(format!(
+            "The field \"{}\" is the column that makes each of the {} belong to the logged-in {}, which axgen adds itself",
+            scope.column, resource.plural, scope.human
+        ))
+        .with_hint(format!(
+            "leave the field out, or give --no-scope for {} that belong to no {}",
+            resource.plural, scope.human
+        )));
+    }
+    for field in &resource.fields {
+        let Some(reference) = &field.references else {
+            continue;
+        };
+        if let Some(scope) = app
+            .recorded
+            .get(&reference.table)
+            .and_then(|parent| parent.scope.as_ref())
+        {
+            return Err(UsageError::new(format!(
+                "The field \"{}\" references {}, whose rows belong each to one {}: references to scoped tables are not generated yet",
+                field.name, reference.table, scope.human
+            ))
+            .with_hint(format!(
+                "generate {} with --no-scope to reference it, or leave the field out",
+                reference.table
+            )));
         }
     }
     Ok(())
@@ -163,4 +208,7 @@ pub struct GenRequest {
     pub apply: ApplyOptions,
     /// `--update`: regenerate the recorded resource of the table with this field list.
     pub update: bool,
+    /// Whether, in an app with auth, the rows belong to the logged-in user (not
+    /// `--no-scope`); `gen schema` is never scoped.
+    pub scoped: bool,
 }

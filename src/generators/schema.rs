@@ -33,6 +33,8 @@ pub struct Model<'a> {
     pub resource: &'a Resource,
     pub fields: Vec<FieldModel<'a>>,
     pub id_codec: Codec,
+    /// How the owner's key of a scoped resource crosses the driver.
+    pub scope_codec: Codec,
     pub has: Has,
     /// Whether `FromRow` is written by hand (some column is read as text or JSON).
     pub decode_by_hand: bool,
@@ -83,7 +85,16 @@ impl<'a> Model<'a> {
             })
             .collect();
         let id_codec = sql::id_codec(adapter, resource.binary_id);
-        let codecs: Vec<Codec> = fields.iter().map(|f| f.codec).chain([id_codec]).collect();
+        let scope_codec = sql::id_codec(
+            adapter,
+            resource.scope.as_ref().is_some_and(|s| s.binary_id),
+        );
+        let codecs: Vec<Codec> = fields
+            .iter()
+            .map(|f| f.codec)
+            .chain([id_codec])
+            .chain(resource.scope.as_ref().map(|_| scope_codec))
+            .collect();
         let any = |test: fn(&Field) -> bool| resource.fields.iter().any(test);
         let has = Has {
             enums: any(|f| f.enum_type.is_some()),
@@ -103,6 +114,7 @@ impl<'a> Model<'a> {
             decode_by_hand: has.text || has.json,
             fields,
             id_codec,
+            scope_codec,
             has,
             driver: sql::driver(adapter),
             table: sql::table(resource),

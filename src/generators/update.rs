@@ -151,6 +151,13 @@ pub fn run(
     let mut updated = updated_request.parse()?.resolve(adapter);
     app.point_references(&mut recorded);
     app.point_references(&mut updated);
+    // Scoped as recorded: the table's owner column stays as it is.
+    recorded.scope = app
+        .recorded
+        .get(&recorded.table)
+        .and_then(|r| r.scope.clone());
+    updated.scope = recorded.scope.clone();
+    super::check_scope(&updated, &app)?;
     let diff = FieldDiff::between(&recorded, &updated);
     let now = Utc::now();
     let layers = Layers {

@@ -77,7 +77,7 @@ pub use field::{FieldSpec, Modifiers, OnDelete, TypeArg};
 pub use request::{Request, SpecOptions, field_spec, recorded};
 pub use resolve::{
     ArrayOf, ContextName, Crates, EnumVariant, Field, Functions, Label, NamespaceModule,
-    ParentPages, Reference, ReferenceParent, Resource, SchemaName, WebNamespace,
+    ParentPages, Reference, ReferenceParent, Resource, SchemaName, Scope, ScopeField, WebNamespace,
 };
 pub use types::{Input, Kind, TestValues};
 

@@ -19,6 +19,10 @@ pub struct SpecOptions {
     pub primary_key: Option<String>,
     /// The field labelling a row, if chosen: `--label title`.
     pub label: Option<String>,
+    /// The auth schema whose logged-in row owns the resource's rows, as a schema module
+    /// records it: `--scope user` (the auth schema's singular). Generators decide it from the
+    /// app (`--no-scope` opts out); only recorded commands spell it.
+    pub scope: Option<String>,
 }
 
 /// The words of a resource generator's command, not yet validated.
@@ -81,8 +85,9 @@ impl Request {
                 "web" => options.web = Some(value()?),
                 "primary-key" => options.primary_key = Some(value()?),
                 "label" => options.label = Some(value()?),
+                "scope" => options.scope = Some(value()?),
                 "binary-id" if inline.is_none() => options.binary_id = true,
-                "no-context" | "no-schema" | "no-migration" | "dry-run" | "force"
+                "no-context" | "no-schema" | "no-migration" | "no-scope" | "dry-run" | "force"
                     if inline.is_none() => {}
                 _ => return None,
             }
@@ -130,6 +135,9 @@ pub fn recorded(generator: &str, resource: &Resource) -> String {
     }
     if let (true, Some(field)) = (resource.label.chosen, &resource.label.field) {
         words.extend(["--label".to_string(), field.clone()]);
+    }
+    if let Some(scope) = &resource.scope {
+        words.extend(["--scope".to_string(), scope.key.clone()]);
     }
     words.join(" ")
 }

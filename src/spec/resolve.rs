@@ -65,6 +65,61 @@ pub struct Resource {
     pub functions: Functions,
     /// What labels one of its rows in selects, lists and links.
     pub label: Label,
+    /// The logged-in user its rows belong to, when it is scoped (an app with `gen auth`,
+    /// without `--no-scope`); set from the app ([`crate::generators::App`]), never by
+    /// resolution.
+    pub scope: Option<Scope>,
+}
+
+/// What makes a resource's rows belong to the logged-in user, as Phoenix 1.8's scopes: a
+/// column referencing the auth table (`ON DELETE CASCADE`, indexed), which `create_*` sets
+/// from the user and every other context function filters by; the pages and JSON routes
+/// require a logged-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    /// The auth schema's singular, as recorded with `--scope`: `user`. It names the context
+    /// functions' parameter too.
+    pub key: String,
+    /// The owner's column and the schema's field: `user_id`.
+    pub column: String,
+    /// The auth table and its primary key: `users`, `id`.
+    pub table: String,
+    pub references: String,
+    /// The owner's key: its Rust and column types, and whether it is a UUID.
+    pub rust_type: String,
+    pub sql_type: String,
+    pub binary_id: bool,
+    /// The auth schema: `User`, and its path from the crate root: `accounts::User`.
+    pub schema: String,
+    pub schema_path: String,
+    /// The auth context's module, from the crate root: `accounts`, and its last segment.
+    pub context_path: String,
+    pub context_module: String,
+    /// The auth schema's human name in prose: `user`.
+    pub human: String,
+    /// The module of the extractors, below `web`: `user_auth`, and the one requiring a
+    /// logged-in user: `RequireUser`.
+    pub auth_module: String,
+    pub require: String,
+    /// The log-in page: `/users/log-in`, and its form's key: `user`.
+    pub log_in_path: String,
+    /// The auth context's functions that register an account and give an API token:
+    /// `register_user`, `generate_user_api_token`.
+    pub register: String,
+    pub generate_api_token: String,
+    /// The auth schema's own fields beyond email and password, with a valid value each, for
+    /// the tests' registrations: `("name", "\"some name\"")`.
+    pub extra_fields: Vec<ScopeField>,
+}
+
+/// A field of the auth schema a registration fills, with a valid value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeField {
+    pub name: String,
+    /// A JSON literal (`json!`).
+    pub json: String,
+    /// A Rust string literal of the form value.
+    pub form_value: String,
 }
 
 /// What labels a row in selects, lists and links: a string field, else `User 3`.
@@ -483,6 +538,7 @@ impl Spec {
             id_sql_type: id.sql.get(adapter).to_string(),
             crates: crates(&self.fields, id),
             fields,
+            scope: None,
         };
         resource.label.sql = resource.label_sql(None);
         resource

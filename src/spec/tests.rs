@@ -117,6 +117,7 @@ fn resolves_options() {
         web: Some("Admin".into()),
         primary_key: Some("entry_id".into()),
         label: None,
+        scope: None,
     };
     let fields = strings(&["title", "author_id:references:users"]);
     let Ok(spec) = parse_resource("Blog", "Post", "posts", &fields, &options) else {

@@ -150,6 +150,12 @@ pub fn table(resource: &Resource) -> Table {
             not_null: !field.optional,
             default: field.default_sql.clone(),
         })
+        .chain(resource.scope.iter().map(|scope| Column {
+            name: scope.column.clone(),
+            sql_type: scope.sql_type.clone(),
+            not_null: true,
+            default: None,
+        }))
         .chain(TIMESTAMPS.iter().map(|name| Column {
             name: (*name).to_string(),
             sql_type: timestamp_type.to_string(),
@@ -209,6 +215,13 @@ fn foreign_keys(resource: &Resource) -> Vec<ForeignKey> {
                 },
             })
         })
+        .chain(resource.scope.iter().map(|scope| ForeignKey {
+            name: constraint_name(&resource.table, &scope.column, "fkey"),
+            column: scope.column.clone(),
+            table: scope.table.clone(),
+            references: scope.references.clone(),
+            on_delete: Some("ON DELETE CASCADE"),
+        }))
         .collect()
 }
 
@@ -222,6 +235,11 @@ fn indexes(resource: &Resource) -> Vec<Index> {
             column: field.name.clone(),
             unique: field.unique,
         })
+        .chain(resource.scope.iter().map(|scope| Index {
+            name: index_name(&resource.table, &scope.column),
+            column: scope.column.clone(),
+            unique: false,
+        }))
         .collect()
 }
 
@@ -302,6 +320,24 @@ pub struct Queries {
     pub labelled: Option<LabelledSelect>,
     /// The `WHERE` of a page of rows kept by a filter, when the resource has references.
     pub filter: Option<FilterWhere>,
+    /// The conditions that keep a scoped resource's statements to the rows of one owner.
+    pub scope: Option<ScopeWhere>,
+}
+
+/// The owner's condition in each statement of a scoped resource, after the statement's own
+/// parameters (the owner's key is bound last, before a page's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeWhere {
+    /// `user_id = $1`: the only parameter (lists, options).
+    pub first: String,
+    /// `user_id = $2`: after one key (a row by id, its deletion, a list by reference).
+    pub second: String,
+    /// `posts.user_id = $2`: the same, qualified, for a `SELECT` with `JOIN`s.
+    pub second_qualified: String,
+    /// After an update's assignments and id.
+    pub update: String,
+    /// The placeholders of a page after the owner: `LIMIT {0} OFFSET {1}`.
+    pub page: [String; 2],
 }
 
 /// The conditions of a page of rows kept by a filter of their references: each reference
@@ -328,7 +364,7 @@ fn filter_where(resource: &Resource) -> Option<FilterWhere> {
     if references.is_empty() {
         return None;
     }
-    let conditions = references
+    let mut conditions: Vec<String> = references
         .iter()
         .enumerate()
         .map(|(i, name)| {
@@ -339,9 +375,14 @@ fn filter_where(resource: &Resource) -> Option<FilterWhere> {
                 placeholder(adapter, 2 * i + 2),
             )
         })
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let first = 2 * references.len() + 1;
+        .collect();
+    let mut first = 2 * references.len() + 1;
+    if let Some(scope) = &resource.scope {
+        let owner = placeholder(adapter, first);
+        conditions.push(format!("{}.{} = {owner}", resource.table, scope.column));
+        first += 1;
+    }
+    let conditions = conditions.join(" AND ");
     Some(FilterWhere {
         conditions,
         page: [
@@ -379,6 +420,7 @@ fn labelled_select(resource: &Resource) -> Option<LabelledSelect> {
     let qualified = |column: &str| [table.as_str(), ".", column].concat();
     let columns = std::iter::once(qualified(&resource.primary_key))
         .chain(resource.fields.iter().map(|f| qualified(&f.name)))
+        .chain(resource.scope.iter().map(|scope| qualified(&scope.column)))
         .chain(TIMESTAMPS.map(qualified))
         .chain(
             parents
@@ -472,15 +514,18 @@ pub fn queries(resource: &Resource) -> Queries {
     let adapter = resource.adapter;
     let table = &resource.table;
     let fields = resource.fields.iter().map(|f| f.name.clone());
+    let owner = resource.scope.iter().map(|scope| scope.column.clone());
     let timestamps = TIMESTAMPS.map(str::to_string);
     let columns = std::iter::once(resource.primary_key.clone())
         .chain(fields.clone())
+        .chain(owner.clone())
         .chain(timestamps.iter().cloned());
     let insert_columns: Vec<String> = resource
         .binary_id
         .then(|| resource.primary_key.clone())
         .into_iter()
         .chain(fields.clone())
+        .chain(owner)
         .chain(timestamps.iter().cloned())
         .collect();
     let updated: Vec<String> = fields.chain(["updated_at".into()]).collect();
@@ -507,6 +552,17 @@ pub fn queries(resource: &Resource) -> Queries {
         constraint_names: adapter == Adapter::Postgres,
         labelled: labelled_select(resource),
         filter: filter_where(resource),
+        scope: resource.scope.as_ref().map(|scope| {
+            let column = scope.column.as_str();
+            let owner = |n: usize| format!("{column} = {}", placeholder(adapter, n));
+            ScopeWhere {
+                first: owner(1),
+                second: owner(2),
+                second_qualified: format!("{table}.{}", owner(2)),
+                update: owner(updated.len() + 2),
+                page: [limit_placeholder(adapter, 2), limit_placeholder(adapter, 3)],
+            }
+        }),
     }
 }
 

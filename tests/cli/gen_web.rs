@@ -190,7 +190,7 @@ fn nested_web_namespaces_are_pinned() {
 }
 
 /// Migration versions in output, which follow the clock, as `[VERSION]`.
-fn mask_versions(text: &str) -> String {
+pub(crate) fn mask_versions(text: &str) -> String {
     text.split_inclusive('\n')
         .map(|line| match line.find("migrations/") {
             Some(start) => {
