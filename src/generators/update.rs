@@ -316,9 +316,14 @@ fn merge_plans(root: &Path, before: &Plan, after: &Plan) -> Result<Vec<MergedFil
     let mut files: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
     let mut missing = Vec::new();
     let mut conflicts = Vec::new();
-    for op in &after.ops {
+    for (index, op) in after.ops.iter().enumerate() {
         let path = op.path().to_path_buf();
-        let was = before.ops.iter().find(|was| same_place(was, op));
+        // The nth operation at a place (blocks injected before one marker) was the nth.
+        let nth = after.ops[..index]
+            .iter()
+            .filter(|other| same_place(other, op))
+            .count();
+        let was = before.ops.iter().filter(|was| same_place(was, op)).nth(nth);
         let file = match files.get(&path) {
             Some((current, merged)) => Some((current.clone(), merged.clone())),
             None => read(&root.join(&path))?.map(|text| (text.clone(), text)),

@@ -339,3 +339,48 @@ fn a_field_of_the_scope_column_or_a_reference_to_a_scoped_table_is_refused() {
         0,
     );
 }
+
+/// `--update` keeps a scoped resource scoped, and each block injected before the context's
+/// imports marker (the shared imports, the owner's schema) where it is.
+#[test]
+fn an_updated_scoped_resource_stays_scoped() {
+    let (_dir, app) = app_with_auth(&[]);
+    axgen(&app, &["gen", "html", "Blog", "Post", "posts", "title"], 0);
+    axgen(
+        &app,
+        &[
+            "gen",
+            "html",
+            "Blog",
+            "Post",
+            "posts",
+            "title",
+            "body:text:optional",
+            "--update",
+        ],
+        0,
+    );
+
+    let context = std::fs::read_to_string(app.join("src/blog.rs")).unwrap();
+    for import in [
+        "use chrono::{SubsecRound, Utc};",
+        "use crate::accounts::User;",
+    ] {
+        assert_eq!(context.matches(import).count(), 1, "{context}");
+    }
+    assert!(
+        context.contains("pub async fn list_posts(db: &Pool, user: &User)"),
+        "{context}"
+    );
+    assert!(
+        context.contains("SELECT id, title, body, user_id, inserted_at"),
+        "{context}"
+    );
+    let post = std::fs::read_to_string(app.join("src/blog/post.rs")).unwrap();
+    assert!(
+        post.contains(
+            "`axgen gen html Blog Post posts title:string body:text:optional --scope user`"
+        ),
+        "{post}"
+    );
+}
