@@ -410,6 +410,87 @@ fn migrate_names_the_holder_of_the_lock_and_gives_up_after_the_timeout() {
     runtime.block_on(async { holder.close().await.unwrap() });
 }
 
+/// On MySQL (MariaDB) likewise: a `migrate` that finds the migration lock (`GET_LOCK`) held
+/// names the connection that holds it, from the process list, waits `--lock-timeout` seconds,
+/// then gives up with exit 1 and changes nothing.
+#[test]
+fn migrate_names_the_holder_of_the_mysql_lock_and_gives_up_after_the_timeout() {
+    let Some(url) = server_url("AXGEN_TEST_MYSQL_URL") else {
+        return;
+    };
+    let server = ServerUrl::parse(&url);
+    let dir = tempfile::tempdir().unwrap();
+    axgen(dir.path(), &["new", "locked", "--database", "mysql"]);
+    let app = dir.path().join("locked");
+    axgen(&app, &["gen", "schema", "Post", "posts", "title:string"]);
+    let database = Database {
+        app: app.clone(),
+        server: ServerUrl::parse(&url),
+        name: format!(
+            "axgen_lock_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ),
+    };
+    let direct = server.with(&server.address, &database.name);
+    axgen(&app, &["db", "create", "--database-url", &direct]);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (mut holder, id) = runtime.block_on(async {
+        let mut conn = sqlx::MySqlConnection::connect(&direct).await.unwrap();
+        const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+        let key = 0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.name.as_bytes()));
+        let got: i64 = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+            .bind(format!("{key:x}"))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(got, 1);
+        let id: i64 = sqlx::query_scalar("SELECT CAST(CONNECTION_ID() AS SIGNED)")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        (conn, id)
+    });
+
+    let started = Instant::now();
+    let run = Axgen::in_dir(&app)
+        .args(["migrate", "--lock-timeout", "1", "--database-url", &direct])
+        .run();
+    let waited = started.elapsed();
+    run.assert_code(1);
+    let held_by = format!(
+        "migration lock on {}, held by connection {id} (user ",
+        database.name
+    );
+    assert!(
+        run.stdout.contains(&format!("Waiting for the {held_by}")),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("gave up after waiting 1s for the {held_by}")),
+        "{}",
+        run.transcript()
+    );
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    let tables: i64 = runtime.block_on(async {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts'",
+        )
+        .fetch_one(&mut holder)
+        .await
+        .unwrap()
+    });
+    assert_eq!(tables, 0, "nothing was migrated");
+    runtime.block_on(async { holder.close().await.unwrap() });
+}
+
 /// A fresh database name on the test server, dropped when the returned value drops.
 fn test_database(app: &Path, server: &ServerUrl) -> Database {
     Database {
