@@ -363,10 +363,8 @@ fn migrate_names_the_holder_of_the_lock_and_gives_up_after_the_timeout() {
         .unwrap();
     let (holder, pid) = runtime.block_on(async {
         let mut conn = sqlx::PgConnection::connect(&direct).await.unwrap();
-        const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-        let key = 0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.name.as_bytes()));
         sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(key)
+            .bind(lock_key(&database.name))
             .execute(&mut conn)
             .await
             .unwrap();
@@ -377,29 +375,8 @@ fn migrate_names_the_holder_of_the_lock_and_gives_up_after_the_timeout() {
         (conn, pid)
     });
 
-    let started = Instant::now();
-    let run = Axgen::in_dir(&app)
-        .args(["migrate", "--lock-timeout", "1", "--database-url", &direct])
-        .run();
-    let waited = started.elapsed();
-    run.assert_code(1);
-    assert!(
-        run.stdout.contains(&format!(
-            "Waiting for the migration lock on {}, held by process {pid} (user postgres",
-            database.name
-        )),
-        "{}",
-        run.transcript()
-    );
-    assert!(
-        run.stderr.contains(&format!(
-            "gave up after waiting 1s for the migration lock on {}, held by process {pid}",
-            database.name
-        )),
-        "{}",
-        run.transcript()
-    );
-    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    let held_by = format!("process {pid} (user postgres");
+    assert_migrate_gives_up(&app, &direct, &database.name, &held_by);
     assert_eq!(
         count(
             &direct,
@@ -441,10 +418,8 @@ fn migrate_names_the_holder_of_the_mysql_lock_and_gives_up_after_the_timeout() {
         .unwrap();
     let (mut holder, id) = runtime.block_on(async {
         let mut conn = sqlx::MySqlConnection::connect(&direct).await.unwrap();
-        const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-        let key = 0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.name.as_bytes()));
         let got: i64 = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
-            .bind(format!("{key:x}"))
+            .bind(format!("{:x}", lock_key(&database.name)))
             .fetch_one(&mut conn)
             .await
             .unwrap();
@@ -456,28 +431,8 @@ fn migrate_names_the_holder_of_the_mysql_lock_and_gives_up_after_the_timeout() {
         (conn, id)
     });
 
-    let started = Instant::now();
-    let run = Axgen::in_dir(&app)
-        .args(["migrate", "--lock-timeout", "1", "--database-url", &direct])
-        .run();
-    let waited = started.elapsed();
-    run.assert_code(1);
-    let held_by = format!(
-        "migration lock on {}, held by connection {id} (user ",
-        database.name
-    );
-    assert!(
-        run.stdout.contains(&format!("Waiting for the {held_by}")),
-        "{}",
-        run.transcript()
-    );
-    assert!(
-        run.stderr
-            .contains(&format!("gave up after waiting 1s for the {held_by}")),
-        "{}",
-        run.transcript()
-    );
-    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    let held_by = format!("connection {id} (user ");
+    assert_migrate_gives_up(&app, &direct, &database.name, &held_by);
     let tables: i64 = runtime.block_on(async {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM information_schema.TABLES \
@@ -489,6 +444,38 @@ fn migrate_names_the_holder_of_the_mysql_lock_and_gives_up_after_the_timeout() {
     });
     assert_eq!(tables, 0, "nothing was migrated");
     runtime.block_on(async { holder.close().await.unwrap() });
+}
+
+/// Runs `migrate --lock-timeout 1` on `url` while `held_by` (e.g. `process 123 (user
+/// postgres`) holds the migration lock of `database`: it says it waits for that holder, then
+/// gives up within 10 s with exit 1, saying so.
+fn assert_migrate_gives_up(app: &Path, url: &str, database: &str, held_by: &str) {
+    let started = Instant::now();
+    let run = Axgen::in_dir(app)
+        .args(["migrate", "--lock-timeout", "1", "--database-url", url])
+        .run();
+    let waited = started.elapsed();
+    run.assert_code(1);
+    let lock = format!("migration lock on {database}, held by {held_by}");
+    assert!(
+        run.stdout.contains(&format!("Waiting for the {lock}")),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("gave up after waiting 1s for the {lock}")),
+        "{}",
+        run.transcript()
+    );
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+}
+
+/// The key of sqlx's migration lock for `database` (a number on PostgreSQL, its hex digits
+/// on MySQL).
+fn lock_key(database: &str) -> i64 {
+    const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.as_bytes()))
 }
 
 /// A fresh database name on the test server, dropped when the returned value drops.
