@@ -231,16 +231,19 @@ async fn get_lock(c: &mut MySqlConnection, name: &str, seconds: f64) -> Result<i
     })
 }
 
+/// A connection's id, user, host, command and seconds in it, from the process list.
+type ProcessRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
 /// Who holds the named lock `name`, from `IS_USED_LOCK` and the process list: `connection 12
 /// (user root, from localhost:51234, Sleep for 3 s)`.
 async fn mysql_holder(c: &mut MySqlConnection, name: &str) -> Result<String> {
-    let row: Option<(
-        i64,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<i64>,
-    )> = sqlx::query_as(
+    let row: Option<ProcessRow> = sqlx::query_as(
         "SELECT CAST(p.ID AS SIGNED), p.USER, p.HOST, p.COMMAND, CAST(p.TIME AS SIGNED) \
              FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)",
     )
