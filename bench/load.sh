@@ -14,6 +14,10 @@
 #     the baseline's index binds LIMIT and OFFSET like the generated one, and beside it, for
 #     information, a baseline route with LIMIT 20 written into its SQL (/fixed/items)
 #   - prints req/s and p99 latency per route, and generated / baseline req/s (target >= 0.8x)
+#   - with POOLERS, then drives the PostgreSQL app as generated through PgBouncer (Debian's
+#     package, its defaults but for the port, pool_mode and trust for the local user) in each
+#     pool mode, with DATABASE_POOLER=transaction in transaction mode, on the same routes, and
+#     prints its req/s beside the app's straight to PostgreSQL
 # Any socket error, timeout or response that is not 2xx/3xx fails the run (exit 1), after
 # every figure has been printed.
 #
@@ -24,6 +28,8 @@
 #        TIMEOUT      wrk's request timeout; a slower answer counts as an error (default 2s)
 #        ROWS         rows seeded into each table (default 100000)
 #        DATABASES    the adapters to measure (default "sqlite postgres")
+#        POOLERS      PgBouncer pool modes to measure the PostgreSQL app through as well, e.g.
+#                     "session transaction" (default: none)
 #        AXGEN_BENCH_POSTGRES_URL  server URL (default: $AXGEN_TEST_POSTGRES_URL, else
 #                     postgres://postgres@127.0.0.1:5432/postgres); a database named
 #                     axgen_bench_load_<pid> is created on it and dropped again
@@ -31,7 +37,8 @@
 #                     (default target/tmp/apps-target)
 #        RUST_LOG     passed to the generated app; unset, its release build logs warnings and
 #                     its own info lines, not a line per request (RUST_LOG=info adds them)
-# Needs: wrk (installed with apt-get if missing), curl, python3, psql (for PostgreSQL).
+# Needs: wrk (installed with apt-get if missing), curl, python3, psql (for PostgreSQL),
+#        pgbouncer (for POOLERS; installed with apt-get if missing).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +48,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 TIMEOUT=${TIMEOUT:-2s}
 ROWS=${ROWS:-100000}
 DATABASES=${DATABASES:-sqlite postgres}
+POOLERS=${POOLERS:-}
 PG_URL=${AXGEN_BENCH_POSTGRES_URL:-${AXGEN_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}}
 PG_BASE=${PG_URL%/*}
 PG_DB=axgen_bench_load_$$
@@ -77,6 +85,10 @@ ensure_tools() {
     command -v curl >/dev/null || fail "curl is needed"
     command -v python3 >/dev/null || fail "python3 is needed"
     case " $DATABASES " in *" postgres "*) command -v psql >/dev/null || fail "psql is needed" ;; esac
+    if [ -n "$POOLERS" ] && [ ! -x /usr/sbin/pgbouncer ]; then
+        say "installing pgbouncer"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+    fi
     say "building axgen (release)"
     cargo build --release --quiet --bin axgen --manifest-path "$REPO/Cargo.toml" --target-dir "$REPO/target"
     say "building the baseline (release)"
@@ -149,12 +161,13 @@ status() {
     fi
 }
 
-# start NAME BINARY DIR URL: runs BINARY in DIR on a free port with DATABASE_URL=URL and waits
-# until it answers; sets PORT.
+# start NAME BINARY DIR URL [VAR=VALUE...]: runs BINARY in DIR on a free port with
+# DATABASE_URL=URL (and the VAR=VALUEs) and waits until it answers; sets PORT.
 start() {
     local name=$1 binary=$2 dir=$3 url=$4 pid
+    shift 4
     PORT=$(free_port)
-    (cd "$dir" && HOST=127.0.0.1 PORT=$PORT DATABASE_URL=$url exec "$binary") >"$WORK/$name.log" 2>&1 &
+    (cd "$dir" && HOST=127.0.0.1 PORT=$PORT DATABASE_URL=$url exec env "$@" "$binary") >"$WORK/$name.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     for _ in $(seq 300); do
@@ -255,6 +268,7 @@ bench() {
         say "[$adapter] $label: generated"
         drive "$adapter generated $label" "$gen_port" "$path" "$mode"
         g=$RESULT
+        GENERATED["$adapter $label"]=$g
         if [ "$path" = /posts ] || [ "$path" = /comments ]; then
             row "$label" $g >>"$out"
         else
@@ -276,6 +290,66 @@ bench() {
     say "[$adapter] done"
 }
 
+declare -A GENERATED
+
+# start_pgbouncer MODE: PgBouncer in front of the PostgreSQL server, with pool_mode = MODE, on a
+# free port (BOUNCER_PORT); run as nobody when the script runs as root, as PgBouncer refuses root.
+start_pgbouncer() {
+    local mode=$1 dir=$WORK/pgbouncer-$1 server
+    server=$(python3 -c 'import sys, urllib.parse as u; p = u.urlparse(sys.argv[1]); print(p.hostname, p.port or 5432, p.username or "postgres")' "$PG_URL")
+    read -r PG_HOST PG_PORT PG_USER <<<"$server"
+    BOUNCER_PORT=$(free_port)
+    mkdir -p "$dir"
+    printf '%s\n' "[databases]" "* = host=$PG_HOST port=$PG_PORT" "[pgbouncer]" \
+        "listen_addr = 127.0.0.1" "listen_port = $BOUNCER_PORT" "unix_socket_dir =" \
+        "auth_type = trust" "auth_file = $dir/userlist.txt" "pool_mode = $mode" \
+        "logfile = $dir/pgbouncer.log" "pidfile = $dir/pgbouncer.pid" >"$dir/pgbouncer.ini"
+    printf '"%s" ""\n' "$PG_USER" >"$dir/userlist.txt"
+    local user=()
+    if [ "$(id -u)" = 0 ]; then
+        chown -R nobody "$dir"
+        chmod 755 "$WORK"
+        user=(-u nobody)
+    fi
+    /usr/sbin/pgbouncer "${user[@]}" "$dir/pgbouncer.ini" >"$dir/output.log" 2>&1 &
+    PIDS+=("$!")
+    for _ in $(seq 100); do
+        (echo >"/dev/tcp/127.0.0.1/$BOUNCER_PORT") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    cat "$dir/output.log" "$dir/pgbouncer.log" >&2
+    fail "PgBouncer does not listen on port $BOUNCER_PORT"
+}
+
+# bench_pooler MODE: the PostgreSQL app as generated, through PgBouncer in MODE pooling, on the
+# routes of bench, beside its figures straight to PostgreSQL.
+bench_pooler() {
+    local mode=$1 app=$WORK/postgres/bench_app setting=() g
+    start_pgbouncer "$mode"
+    if [ "$mode" = transaction ]; then setting=(DATABASE_POOLER=transaction); fi
+    start "generated-pgbouncer-$mode" "$WORK/bench_app-postgres" "$app" \
+        "postgres://$PG_USER@127.0.0.1:$BOUNCER_PORT/$PG_DB" "${setting[@]}"
+    check "generated (PgBouncer, $mode)" "$PORT" "GET /api/items/1 200" "POST /api/items 201" "GET /comments 200"
+    DURATION=2s drive "pgbouncer $mode warm-up" "$PORT" /api/items/1 show
+    local out=$WORK/table-pgbouncer-$mode
+    {
+        echo "postgres through PgBouncer, pool_mode = $mode${setting:+ (${setting[*]})}"
+        printf '  %-34s %-32s   %-32s   %s\n' "route" "through PgBouncer" "straight to PostgreSQL" "PgBouncer / straight"
+    } >"$out"
+    for spec in "JSON show   GET /api/items/{id}|/api/items/1|show" \
+        "JSON index  GET /api/items|/api/items|get" \
+        "JSON create POST /api/items|/api/items|create" \
+        "HTML index  GET /posts|/posts|get" \
+        "HTML JOIN   GET /comments|/comments|get"; do
+        IFS='|' read -r label path kind <<<"$spec"
+        say "[pgbouncer $mode] $label"
+        drive "pgbouncer $mode $label" "$PORT" "$path" "$kind"
+        g=$RESULT
+        # shellcheck disable=SC2086 # "req/s p99" splits into row's two arguments
+        row "$label" $g ${GENERATED["postgres $label"]} info >>"$out"
+    done
+}
+
 main() {
     ensure_tools
     make_csvs
@@ -283,6 +357,13 @@ main() {
     for adapter in $DATABASES; do
         bench "$adapter"
     done
+    local mode
+    if [ -n "$POOLERS" ]; then
+        case " $DATABASES " in *" postgres "*) ;; *) fail "POOLERS needs postgres in DATABASES" ;; esac
+        for mode in $POOLERS; do
+            bench_pooler "$mode"
+        done
+    fi
 
     echo "axgen load benchmark: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout $TIMEOUT on 127.0.0.1 (generated and baseline in turn)"
     echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)$(
@@ -290,6 +371,10 @@ main() {
     for adapter in $DATABASES; do
         echo
         cat "$WORK/table-$adapter"
+    done
+    for mode in $POOLERS; do
+        echo
+        cat "$WORK/table-pgbouncer-$mode"
     done
     if [ ${#FAILURES[@]} -gt 0 ]; then
         echo

@@ -161,7 +161,7 @@ async fn applied_under_lock(
     if !dry_run {
         match db {
             Db::Mysql(_) if cluster.is_some() => {}
-            Db::Mysql(c) => lock_mysql(c).await?,
+            Db::Mysql(c) => lock_mysql(c, wait).await?,
             _ => each_db!(db, c => Migrate::lock(&mut **c).await?),
         }
         // On a cluster `CREATE TABLE IF NOT EXISTS` is a schema change even when the table
@@ -183,25 +183,89 @@ async fn applied_under_lock(
 
 /// sqlx's MySQL lock asks `GET_LOCK(name, -1)`, which MariaDB answers with NULL (it has no
 /// infinite timeout), so there it never locks. This takes the same named lock (so it still
-/// excludes sqlx's own migrator on MySQL) with a finite timeout, waiting as long as it takes.
-async fn lock_mysql(c: &mut MySqlConnection) -> Result<()> {
+/// excludes sqlx's own migrator on MySQL) with a finite timeout. When another session holds
+/// it, prints who that is, then waits at most `wait.timeout` (`Duration::ZERO`: as long as it
+/// takes).
+async fn lock_mysql(c: &mut MySqlConnection, wait: &Wait<'_>) -> Result<()> {
     let database: String = sqlx::query_scalar("SELECT DATABASE()")
         .fetch_one(&mut *c)
         .await?;
     let name = mysql_lock_name(&database);
+    let got = get_lock(c, &name, 0.0).await?;
+    if got == 1 {
+        return Ok(());
+    }
+    let holder = mysql_holder(c, &name).await?;
+    wait.printer.line(&format!(
+        "Waiting for the migration lock on {database}, held by {holder}..."
+    ));
+    let seconds = if wait.timeout.is_zero() {
+        30.0
+    } else {
+        wait.timeout.as_secs_f64()
+    };
     loop {
-        let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 30)")
-            .bind(&name)
-            .fetch_one(&mut *c)
-            .await?;
-        match got {
-            Some(1) => return Ok(()),
-            Some(_) => continue,
-            None => {
-                anyhow::bail!("MySQL refused the migration lock {name} (GET_LOCK returned NULL)")
-            }
+        if get_lock(c, &name, seconds).await? == 1 {
+            return Ok(());
+        }
+        if !wait.timeout.is_zero() {
+            anyhow::bail!(
+                "gave up after waiting {}s for the migration lock on {database}, held by {holder}; \
+                 nothing was changed (wait longer with --lock-timeout SECS, or end that session, \
+                 e.g. `KILL ID` with its connection ID)",
+                wait.timeout.as_secs()
+            )
         }
     }
+}
+
+/// `GET_LOCK(name, seconds)`: 1 when it got the lock, 0 when the time ran out.
+async fn get_lock(c: &mut MySqlConnection, name: &str, seconds: f64) -> Result<i64> {
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, ?)")
+        .bind(name)
+        .bind(seconds)
+        .fetch_one(&mut *c)
+        .await?;
+    got.ok_or_else(|| {
+        anyhow::anyhow!("MySQL refused the migration lock {name} (GET_LOCK returned NULL)")
+    })
+}
+
+/// A connection's id, user, host, command and seconds in it, from the process list.
+type ProcessRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+/// Who holds the named lock `name`, from `IS_USED_LOCK` and the process list: `connection 12
+/// (user root, from localhost:51234, Sleep for 3 s)`.
+async fn mysql_holder(c: &mut MySqlConnection, name: &str) -> Result<String> {
+    let row: Option<ProcessRow> = sqlx::query_as(
+        "SELECT CAST(p.ID AS SIGNED), p.USER, p.HOST, p.COMMAND, CAST(p.TIME AS SIGNED) \
+             FROM information_schema.PROCESSLIST p WHERE p.ID = IS_USED_LOCK(?)",
+    )
+    .bind(name)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some((id, user, host, command, time)) = row else {
+        return Ok("another session (it has just let go, or is not visible to this user)".into());
+    };
+    let mut parts = Vec::new();
+    if let Some(user) = user.filter(|u| !u.is_empty()) {
+        parts.push(format!("user {user}"));
+    }
+    if let Some(host) = host.filter(|h| !h.is_empty()) {
+        parts.push(format!("from {host}"));
+    }
+    match (command, time) {
+        (Some(command), Some(time)) => parts.push(format!("{command} for {time} s")),
+        (Some(command), None) => parts.push(command),
+        _ => {}
+    }
+    Ok(format!("connection {id} ({})", parts.join(", ")))
 }
 
 /// The lock name sqlx uses for `database` (see sqlx-mysql's `generate_lock_id`).

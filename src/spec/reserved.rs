@@ -205,6 +205,7 @@ pub const RESERVED: &[Reserved] = &[
     r("changes", Variable, "a variable or function of the generated code"),
     r("changeset", Variable, "a variable or function of the generated code"),
     r("clamped", Variable, "a variable or function of the generated code"),
+    r("conn", Variable, "a variable or function of the generated code"),
     r("context", Variable, "a variable or function of the generated code"),
     r("constraint", Variable, "a variable or function of the generated code"),
     r("count", Variable, "a variable or function of the generated code"),
@@ -292,6 +293,7 @@ pub const RESERVED: &[Reserved] = &[
     r("valid_attrs", Variable, "a variable or function of the generated code"),
     r("value", Variable, "a variable or function of the generated code"),
     r("view", Variable, "a variable or function of the generated code"),
+    r("written", Variable, "a variable or function of the generated code"),
 ];
 
 /// The entry for `name` at `place`, if the app uses it there.

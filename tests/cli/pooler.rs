@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::Connection;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::faults::{Database, NEXT, Server, ServerUrl, Site, axgen, build, free_port};
+use crate::faults::{Answer, Database, NEXT, Server, ServerUrl, Site, axgen, build, free_port};
 use crate::{Axgen, Run, server_url};
 
 const PGBOUNCER: &str = "/usr/sbin/pgbouncer";
@@ -154,11 +154,14 @@ fn migrate_rollback_and_seed_work_through_pgbouncer_in_both_modes() {
     }
 }
 
-/// A generated JSON app served through PgBouncer in session pooling (the mode its README
-/// names), with PgBouncer's defaults: 16 clients at once create, read, update and delete
-/// posts of their own; every answer is right, no row is lost, none is a 5xx.
+/// A generated JSON app served through PgBouncer with PgBouncer's defaults, in session
+/// pooling, then in transaction pooling with `DATABASE_POOLER=transaction` (as its README
+/// says): 16 clients at once read posts everyone knows, and create, read, update and delete
+/// posts of their own; every answer is right, no row is lost, none is a 5xx. The same app in
+/// transaction pooling without `DATABASE_POOLER` fails that load (sqlx's named statements
+/// collide there), which shows the load can tell.
 #[test]
-fn a_generated_app_serves_through_pgbouncer_in_session_mode() {
+fn a_generated_app_serves_through_pgbouncer_in_both_modes() {
     let Some(server) = server_url("AXGEN_TEST_POSTGRES_URL") else {
         return;
     };
@@ -179,61 +182,161 @@ fn a_generated_app_serves_through_pgbouncer_in_session_mode() {
         ],
     );
     build(&app, "bounced");
-    let bouncer = PgBouncer::start("session");
     let database = test_database(&app, &server);
     let direct = database
         .server
         .with(&database.server.address, &database.name);
     axgen(&app, &["db", "create", "--database-url", &direct]);
-    let pooled = database.url_via(bouncer.port);
-    axgen(&app, &["migrate", "--database-url", &pooled]);
+    axgen(&app, &["migrate", "--database-url", &direct]);
 
-    let port = free_port();
-    let mut server = Server::start(
-        &crate::apps_target_dir().join("debug").join("bounced"),
-        &app,
-        port,
-        &pooled,
-    );
-    server.wait_until_listening();
-    let site = Site::new(port);
-    thread::scope(|scope| {
-        for client in 0..16 {
-            let site = &site;
-            let server_log = || server.log();
-            scope.spawn(move || {
-                for n in 0..10 {
-                    let title = format!("client {client} post {n}");
-                    let created = site.post_json(
-                        "/api/posts",
-                        &json!({ "post": { "title": title, "views": n } }),
-                    );
-                    assert_eq!(created.status, 201, "{}\n{}", created.body, server_log());
-                    let id = created.json()["data"]["id"].clone();
-                    let path = format!("/api/posts/{id}");
-                    let shown = site.get(&path);
-                    assert_eq!(shown.status, 200, "{}", shown.body);
-                    assert_eq!(shown.json()["data"]["title"], title.as_str());
-                    let updated = site.put_json(&path, &json!({ "post": { "views": n + 100 } }));
-                    assert_eq!(updated.status, 200, "{}", updated.body);
-                    assert_eq!(updated.json()["data"]["views"], n + 100);
-                    if n % 2 == 1 {
-                        let deleted = site.delete(&path);
-                        assert_eq!(deleted.status, 204, "{}", deleted.body);
-                        assert_eq!(site.get(&path).status, 404);
-                    }
-                }
-            });
+    for (mode, pooler, clean) in [
+        ("session", None, true),
+        ("transaction", None, false),
+        ("transaction", Some("transaction"), true),
+    ] {
+        let bouncer = PgBouncer::start(mode);
+        let pooled = database.url_via(bouncer.port);
+        let mut env = vec![("DATABASE_URL", pooled.as_str())];
+        env.extend(pooler.map(|pooler| ("DATABASE_POOLER", pooler)));
+        let port = free_port();
+        let binary = crate::apps_target_dir().join("debug").join("bounced");
+        let mut app_server = Server::start_with(&binary, &app, port, &env);
+        app_server.wait_until_listening();
+        let run = format!("{mode}-{}", pooler.unwrap_or("unset"));
+        let known = known_posts(&direct, &run);
+        let started = Instant::now();
+        let mut served = serve(&Site::new(port), &run, &known);
+        let took = started.elapsed();
+        let mine = format!("SELECT COUNT(*) FROM posts WHERE title LIKE '{run} client %'");
+        let kept = format!("SELECT COUNT(*) FROM posts WHERE title LIKE '{run} known %'");
+        served.lost += usize::try_from(16 - count(&direct, &kept)).unwrap_or(0);
+        // Each client keeps its 6 posts of even rounds, each updated.
+        let kept = count(&direct, &mine);
+        served.lost += usize::try_from(16 * 6 - kept).unwrap_or(0);
+        served.wrong += usize::try_from(kept - 16 * 6).unwrap_or(0);
+        served.wrong += count(&direct, &format!("{mine} AND views < 100")) as usize;
+        eprintln!(
+            "pooler: app, {mode} pooling, DATABASE_POOLER={pooler:?}: {served:?} in {took:?}"
+        );
+        if clean {
+            assert_eq!(
+                (served.wrong, served.lost, served.failed),
+                (0, 0, 0),
+                "{mode}, DATABASE_POOLER={pooler:?}: {served:?}\n{}",
+                app_server.log()
+            );
+        } else {
+            assert!(
+                served.wrong + served.lost + served.failed > 0,
+                "{mode} without DATABASE_POOLER went through without a fault: the load no \
+                 longer shows why the setting is needed: {served:?}"
+            );
         }
-    });
-    assert_eq!(count(&direct, "SELECT COUNT(*) FROM posts"), 16 * 5);
-    assert_eq!(
-        count(&direct, "SELECT COUNT(*) FROM posts WHERE views < 100"),
-        0,
-        "an update was lost"
+        drop(app_server);
+        drop(bouncer);
+    }
+}
+
+/// The ids of 16 new posts every client of `run` reads, `<run> known 0` … `<run> known 15`.
+fn known_posts(url: &str, run: &str) -> Vec<i64> {
+    let ids = text(
+        url,
+        &format!(
+            "WITH added AS (INSERT INTO posts (title, views, inserted_at, updated_at) \
+             SELECT '{run} known ' || n, n, now(), now() FROM generate_series(0, 15) AS n \
+             RETURNING id) SELECT string_agg(id::text, ',' ORDER BY id) FROM added"
+        ),
     );
-    drop(server);
-    drop(bouncer);
+    ids.split(',').map(|id| id.parse().unwrap()).collect()
+}
+
+/// What the clients of [`serve`] saw.
+#[derive(Debug, Default)]
+struct Served {
+    answers: usize,
+    /// Answers with another status or value than the request called for.
+    wrong: usize,
+    /// 404s for rows that exist, and rows missing at the end.
+    lost: usize,
+    /// 5xx answers.
+    failed: usize,
+    /// The first few faults, to show.
+    samples: Vec<String>,
+}
+
+impl Served {
+    /// Counts `answer`: right if its status is `status` and `right` holds for its JSON.
+    fn check(&mut self, answer: &Answer, status: u16, right: impl Fn(&Value) -> bool) -> bool {
+        self.answers += 1;
+        let fault = if answer.status >= 500 {
+            &mut self.failed
+        } else if answer.status == 404 && status != 404 {
+            &mut self.lost
+        } else if answer.status != status
+            || (status != 404 && status != 204 && !right(&answer.json()))
+        {
+            &mut self.wrong
+        } else {
+            return true;
+        };
+        *fault += 1;
+        if self.samples.len() < 3 {
+            self.samples
+                .push(format!("{} {}", answer.status, answer.body));
+        }
+        false
+    }
+}
+
+/// 16 clients at once, 12 rounds each: read a known post, create a post, read it back,
+/// update it and read the update back, and delete every other one (then it is a 404).
+fn serve(site: &Site, run: &str, known: &[i64]) -> Served {
+    let results: Vec<Served> = thread::scope(|scope| {
+        let clients: Vec<_> = (0..16_usize)
+            .map(|client| {
+                scope.spawn(move || {
+                    let mut served = Served::default();
+                    for n in 0..12_usize {
+                        let k = (client + n) % known.len();
+                        let read = site.get(&format!("/api/posts/{}", known[k]));
+                        let title = format!("{run} known {k}");
+                        served.check(&read, 200, |body| body["data"]["title"] == title.as_str());
+                        let title = format!("{run} client {client} post {n}");
+                        let post = json!({ "post": { "title": title, "views": n } });
+                        let created = site.post_json("/api/posts", &post);
+                        if !served.check(&created, 201, |body| {
+                            body["data"]["title"] == title.as_str()
+                        }) {
+                            continue;
+                        }
+                        let path = format!("/api/posts/{}", created.json()["data"]["id"]);
+                        let shown = site.get(&path);
+                        served.check(&shown, 200, |body| body["data"]["views"] == n);
+                        let post = json!({ "post": { "views": n + 100 } });
+                        let updated = site.put_json(&path, &post);
+                        served.check(&updated, 200, |body| body["data"]["views"] == n + 100);
+                        let shown = site.get(&path);
+                        served.check(&shown, 200, |body| body["data"]["views"] == n + 100);
+                        if n % 2 == 1 {
+                            served.check(&site.delete(&path), 204, |_| true);
+                            served.check(&site.get(&path), 404, |_| true);
+                        }
+                    }
+                    served
+                })
+            })
+            .collect();
+        clients.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let mut total = Served::default();
+    for served in results {
+        total.answers += served.answers;
+        total.wrong += served.wrong;
+        total.lost += served.lost;
+        total.failed += served.failed;
+        total.samples.extend(served.samples.into_iter().take(1));
+    }
+    total
 }
 
 /// A `migrate` that finds the migration lock held says who holds it, waits `--lock-timeout`
@@ -260,10 +363,8 @@ fn migrate_names_the_holder_of_the_lock_and_gives_up_after_the_timeout() {
         .unwrap();
     let (holder, pid) = runtime.block_on(async {
         let mut conn = sqlx::PgConnection::connect(&direct).await.unwrap();
-        const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
-        let key = 0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.name.as_bytes()));
         sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(key)
+            .bind(lock_key(&database.name))
             .execute(&mut conn)
             .await
             .unwrap();
@@ -274,29 +375,8 @@ fn migrate_names_the_holder_of_the_lock_and_gives_up_after_the_timeout() {
         (conn, pid)
     });
 
-    let started = Instant::now();
-    let run = Axgen::in_dir(&app)
-        .args(["migrate", "--lock-timeout", "1", "--database-url", &direct])
-        .run();
-    let waited = started.elapsed();
-    run.assert_code(1);
-    assert!(
-        run.stdout.contains(&format!(
-            "Waiting for the migration lock on {}, held by process {pid} (user postgres",
-            database.name
-        )),
-        "{}",
-        run.transcript()
-    );
-    assert!(
-        run.stderr.contains(&format!(
-            "gave up after waiting 1s for the migration lock on {}, held by process {pid}",
-            database.name
-        )),
-        "{}",
-        run.transcript()
-    );
-    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    let held_by = format!("process {pid} (user postgres");
+    assert_migrate_gives_up(&app, &direct, &database.name, &held_by);
     assert_eq!(
         count(
             &direct,
@@ -305,6 +385,97 @@ fn migrate_names_the_holder_of_the_lock_and_gives_up_after_the_timeout() {
         0
     );
     runtime.block_on(async { holder.close().await.unwrap() });
+}
+
+/// On MySQL (MariaDB) likewise: a `migrate` that finds the migration lock (`GET_LOCK`) held
+/// names the connection that holds it, from the process list, waits `--lock-timeout` seconds,
+/// then gives up with exit 1 and changes nothing.
+#[test]
+fn migrate_names_the_holder_of_the_mysql_lock_and_gives_up_after_the_timeout() {
+    let Some(url) = server_url("AXGEN_TEST_MYSQL_URL") else {
+        return;
+    };
+    let server = ServerUrl::parse(&url);
+    let dir = tempfile::tempdir().unwrap();
+    axgen(dir.path(), &["new", "locked", "--database", "mysql"]);
+    let app = dir.path().join("locked");
+    axgen(&app, &["gen", "schema", "Post", "posts", "title:string"]);
+    let database = Database {
+        app: app.clone(),
+        server: ServerUrl::parse(&url),
+        name: format!(
+            "axgen_lock_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ),
+    };
+    let direct = server.with(&server.address, &database.name);
+    axgen(&app, &["db", "create", "--database-url", &direct]);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (mut holder, id) = runtime.block_on(async {
+        let mut conn = sqlx::MySqlConnection::connect(&direct).await.unwrap();
+        let got: i64 = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+            .bind(format!("{:x}", lock_key(&database.name)))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(got, 1);
+        let id: i64 = sqlx::query_scalar("SELECT CAST(CONNECTION_ID() AS SIGNED)")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        (conn, id)
+    });
+
+    let held_by = format!("connection {id} (user ");
+    assert_migrate_gives_up(&app, &direct, &database.name, &held_by);
+    let tables: i64 = runtime.block_on(async {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts'",
+        )
+        .fetch_one(&mut holder)
+        .await
+        .unwrap()
+    });
+    assert_eq!(tables, 0, "nothing was migrated");
+    runtime.block_on(async { holder.close().await.unwrap() });
+}
+
+/// Runs `migrate --lock-timeout 1` on `url` while `held_by` (e.g. `process 123 (user
+/// postgres`) holds the migration lock of `database`: it says it waits for that holder, then
+/// gives up within 10 s with exit 1, saying so.
+fn assert_migrate_gives_up(app: &Path, url: &str, database: &str, held_by: &str) {
+    let started = Instant::now();
+    let run = Axgen::in_dir(app)
+        .args(["migrate", "--lock-timeout", "1", "--database-url", url])
+        .run();
+    let waited = started.elapsed();
+    run.assert_code(1);
+    let lock = format!("migration lock on {database}, held by {held_by}");
+    assert!(
+        run.stdout.contains(&format!("Waiting for the {lock}")),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("gave up after waiting 1s for the {lock}")),
+        "{}",
+        run.transcript()
+    );
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+}
+
+/// The key of sqlx's migration lock for `database` (a number on PostgreSQL, its hex digits
+/// on MySQL).
+fn lock_key(database: &str) -> i64 {
+    const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    0x3d32_ad9e_i64 * i64::from(CRC.checksum(database.as_bytes()))
 }
 
 /// A fresh database name on the test server, dropped when the returned value drops.
