@@ -4,8 +4,8 @@
 //! PostgreSQL: the shared server cannot be stopped, so the app reaches it through a TCP proxy
 //! on a free loopback port: stopping the proxy closes its port and cuts every connection it
 //! carries, as a database server that goes down does; restarting it listens on the same port
-//! again. Each test makes its own app and database, dropped at the end, and runs when
-//! `AXGEN_TEST_POSTGRES_URL` is set.
+//! again. Each test runs its own copy of the shared app (`served.rs`) with its own database,
+//! dropped at the end, and runs when `AXGEN_TEST_POSTGRES_URL` is set.
 //!
 //! SQLite: the app's file is moved away, replaced, made read-only and dropped under the
 //! running app; every test runs.
@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{self, ErrorKind};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -24,7 +24,9 @@ use serde_json::{Value, json};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::{ConnectOptions, Connection};
 
-use crate::{Axgen, Run, apps_target_dir, cargo_in_app, server_url};
+use crate::process::Process;
+use crate::served::{self, AppCopy};
+use crate::{Axgen, Run, cargo_in_app, server_url};
 
 /// The longest a request may take to answer 503 once the database is gone: the pool's
 /// acquire timeout (2 s in the generated `src/db.rs`), plus slack for a slow machine.
@@ -38,7 +40,7 @@ const RECOVERY_WITHIN: Duration = Duration::from_secs(20);
 /// database is back.
 #[test]
 fn health_answers_503_while_postgres_is_down_and_recovers_by_itself() {
-    let Some(mut faulty) = Faulty::new("faulty", &[]) else {
+    let Some(mut faulty) = Faulty::new(false) else {
         return;
     };
 
@@ -67,21 +69,7 @@ fn health_answers_503_while_postgres_is_down_and_recovers_by_itself() {
 /// back.
 #[test]
 fn resources_answer_503_while_postgres_is_down_and_recover_by_themselves() {
-    let Some(mut faulty) = Faulty::new(
-        "faulty_posts",
-        &[
-            &["gen", "json", "Blog", "Post", "posts", "title:string"],
-            &[
-                "gen",
-                "html",
-                "Blog",
-                "Post",
-                "posts",
-                "title:string",
-                "--no-context",
-            ],
-        ],
-    ) else {
+    let Some(mut faulty) = Faulty::new(true) else {
         return;
     };
     faulty.start_app();
@@ -169,10 +157,7 @@ fn resources_answer_503_while_postgres_is_down_and_recover_by_themselves() {
 /// still hold the old one, every request serves the file at the path, by itself.
 #[test]
 fn a_sqlite_app_answers_503_while_its_file_is_gone_and_follows_it_back() {
-    let mut faulty = Faulty::sqlite(
-        "faulty_lite",
-        &[&["gen", "json", "Blog", "Post", "posts", "title:string"]],
-    );
+    let mut faulty = Faulty::sqlite();
     let db = faulty.app().join("dev.db");
 
     // Started before `axgen db create`: it serves, and says the database is unavailable.
@@ -234,10 +219,7 @@ fn a_sqlite_app_answers_503_while_its_file_is_gone_and_follows_it_back() {
 /// and once the file is writable again every write succeeds, without a restart.
 #[test]
 fn a_sqlite_app_whose_file_is_read_only_recovers_once_it_is_writable() {
-    let mut faulty = Faulty::sqlite(
-        "faulty_lite_ro",
-        &[&["gen", "json", "Blog", "Post", "posts", "title:string"]],
-    );
+    let mut faulty = Faulty::sqlite();
     faulty.axgen(&["db", "create"]).assert_code(0);
     faulty.axgen(&["migrate"]).assert_code(0);
     let db = faulty.app().join("dev.db");
@@ -297,10 +279,7 @@ fn a_sqlite_app_whose_file_is_read_only_recovers_once_it_is_writable() {
 /// was; once the app is stopped, they go ahead.
 #[test]
 fn db_reset_and_drop_refuse_while_a_sqlite_app_has_the_database_open() {
-    let mut faulty = Faulty::sqlite(
-        "faulty_lite_reset",
-        &[&["gen", "json", "Blog", "Post", "posts", "title:string"]],
-    );
+    let mut faulty = Faulty::sqlite();
     faulty.axgen(&["db", "create"]).assert_code(0);
 
     // Started before `axgen migrate`: it warns at start-up, and a request that fails on the
@@ -405,7 +384,7 @@ impl Drop for Immutable {
 
 // ------------------------------------------------------------------------------------ the app
 
-/// A generated app, built, and once started, served from the shared target folder. On
+/// A copy of a shared generated app, and once started, its process. On
 /// PostgreSQL it has its own database on the server, reached through a [`Proxy`]; on SQLite
 /// its `dev.db` in the app's folder.
 ///
@@ -414,26 +393,20 @@ struct Faulty {
     server: Option<Server>,
     proxy: Option<Proxy>,
     database: Option<Database>,
-    dir: tempfile::TempDir,
-    name: String,
+    app: AppCopy,
 }
 
 impl Faulty {
-    /// `axgen new NAME --database postgres`, then each `gen` command, then its database,
-    /// created and migrated through the proxy, and `cargo build`; or `None` (with a notice)
-    /// when no PostgreSQL server is configured.
-    fn new(name: &str, generators: &[&[&str]]) -> Option<Faulty> {
+    /// A copy of the shared PostgreSQL app ([`served::POSTGRES`]) with a database of its own,
+    /// created through the proxy, and migrated there when `migrated`; or `None` (with a
+    /// notice) when no PostgreSQL server is configured.
+    fn new(migrated: bool) -> Option<Faulty> {
         let server = ServerUrl::parse(&server_url("AXGEN_TEST_POSTGRES_URL")?);
-        let dir = tempfile::tempdir().unwrap();
-        axgen(dir.path(), &["new", name, "--database", "postgres"]);
-        let app = dir.path().join(name);
-        for args in generators {
-            axgen(&app, args);
-        }
+        let app = served::POSTGRES.copy();
 
         let proxy = Proxy::start(server.socket_addr());
         let database = Database {
-            app: app.clone(),
+            app: app.path(),
             server,
             name: format!(
                 "axgen_faults_{}_{}",
@@ -442,42 +415,31 @@ impl Faulty {
             ),
         };
         let proxied = database.url_via(proxy.port);
-        axgen(&app, &["db", "create", "--database-url", &proxied]);
-        if !generators.is_empty() {
-            axgen(&app, &["migrate", "--database-url", &proxied]);
+        axgen(&app.path(), &["db", "create", "--database-url", &proxied]);
+        if migrated {
+            axgen(&app.path(), &["migrate", "--database-url", &proxied]);
         }
-
-        build(&app, name);
         Some(Faulty {
             server: None,
             proxy: Some(proxy),
             database: Some(database),
-            dir,
-            name: name.to_owned(),
+            app,
         })
     }
 
-    /// `axgen new NAME --database sqlite`, then each `gen` command, and `cargo build`; the
-    /// database (`dev.db`, from `.env`) is not created.
-    fn sqlite(name: &str, generators: &[&[&str]]) -> Faulty {
-        let dir = tempfile::tempdir().unwrap();
-        axgen(dir.path(), &["new", name, "--database", "sqlite"]);
-        let app = dir.path().join(name);
-        for args in generators {
-            axgen(&app, args);
-        }
-        build(&app, name);
+    /// A copy of the shared SQLite app ([`served::SQLITE`]); its database (`dev.db`, from
+    /// `.env`) is not created.
+    fn sqlite() -> Faulty {
         Faulty {
             server: None,
             proxy: None,
             database: None,
-            dir,
-            name: name.to_owned(),
+            app: served::SQLITE.copy(),
         }
     }
 
     fn app(&self) -> PathBuf {
-        self.dir.path().join(&self.name)
+        self.app.path()
     }
 
     /// The PostgreSQL app's proxy.
@@ -504,12 +466,7 @@ impl Faulty {
     /// Runs the app's binary on a free port, and waits until it listens.
     fn start_app(&mut self) {
         let port = free_port();
-        let mut server = Server::start(
-            &apps_target_dir().join("debug").join(&self.name),
-            &self.app(),
-            port,
-            &self.database_url(),
-        );
+        let mut server = Server::start(&self.app.binary(), &self.app(), port, &self.database_url());
         server.wait_until_listening();
         self.server = Some(server);
     }
@@ -884,7 +841,7 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
 
 /// The app's process, killed when the test ends however it ends; its output goes to a file.
 pub(crate) struct Server {
-    child: Child,
+    process: Process,
     pub(crate) port: u16,
     log: PathBuf,
 }
@@ -899,54 +856,44 @@ impl Server {
         // One log per port: several instances of the app may run in its folder.
         let log = app.join(format!("server-{port}.log"));
         let out = File::create(&log).unwrap();
-        let child = Command::new(binary)
-            .current_dir(app)
-            .env("HOST", "127.0.0.1")
-            .env("PORT", port.to_string())
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
-        Server { child, port, log }
+        let process = Process::spawn(
+            &binary.display().to_string(),
+            Command::new(binary)
+                .current_dir(app)
+                .env("HOST", "127.0.0.1")
+                .env("PORT", port.to_string())
+                .envs(env.iter().copied())
+                .env("RUST_LOG", "info")
+                .env("NO_COLOR", "1")
+                .stdout(out.try_clone().unwrap())
+                .stderr(out),
+        );
+        Server { process, port, log }
     }
 
     pub(crate) fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        read_log(&self.log)
     }
 
     /// Waits until the app listens on its port; panics with its output if it exits or takes
     /// too long.
     pub(crate) fn wait_until_listening(&mut self) {
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            self.assert_running();
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the app does not listen on port {}\n{}",
-                self.port,
-                self.log()
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
+        let log = &self.log;
+        self.process
+            .wait_for_port(self.port, Duration::from_secs(30), || read_log(log));
     }
 
     /// Panics with the app's output if it has exited.
     #[track_caller]
     pub(crate) fn assert_running(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("the app exited ({status})\n{}", self.log());
-        }
+        let log = &self.log;
+        self.process.assert_running(|| read_log(log));
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The text of the log file `path`, empty while there is none.
+pub(crate) fn read_log(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 // ------------------------------------------------------------------------------ HTTP client

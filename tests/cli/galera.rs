@@ -11,7 +11,7 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,7 @@ use sqlx::mysql::MySqlConnection;
 
 use crate::faults::{Server, Site, axgen, build, free_port};
 use crate::pooler::is_root;
+use crate::process::Process;
 use crate::{Axgen, Run, server_url};
 
 const MARIADBD: &str = "/usr/sbin/mariadbd";
@@ -414,7 +415,7 @@ struct Cluster {
 }
 
 struct Node {
-    child: Child,
+    process: Process,
     port: u16,
     folder: PathBuf,
 }
@@ -524,17 +525,18 @@ impl Cluster {
             )
             .unwrap();
             let out = File::create(folder.with_extension("out")).unwrap();
-            let child = Command::new(MARIADBD)
-                .arg(format!(
-                    "--defaults-file={}",
-                    folder.with_extension("cnf").display()
-                ))
-                .stdout(out.try_clone().unwrap())
-                .stderr(out)
-                .spawn()
-                .unwrap_or_else(|err| panic!("cannot run {MARIADBD}: {err}"));
+            let process = Process::spawn(
+                &format!("node {n} ({MARIADBD})"),
+                Command::new(MARIADBD)
+                    .arg(format!(
+                        "--defaults-file={}",
+                        folder.with_extension("cnf").display()
+                    ))
+                    .stdout(out.try_clone().unwrap())
+                    .stderr(out),
+            );
             cluster.nodes.push(Node {
-                child,
+                process,
                 port: *sql,
                 folder,
             });
@@ -548,35 +550,28 @@ impl Cluster {
         format!("mysql://root@127.0.0.1:{}/{database}", self.nodes[n].port)
     }
 
+    /// Waits until each node is synced in the cluster of 3, for at most 90 s each.
     fn wait_until_synced(&mut self) {
-        let started = Instant::now();
-        for n in 0..3 {
-            loop {
-                if let Ok(Some(status)) = self.nodes[n].child.try_wait() {
-                    panic!("node {n} exited ({status})\n{}", self.log(n));
-                }
-                if self.is_synced(n) {
-                    break;
-                }
-                assert!(
-                    started.elapsed() < Duration::from_secs(90),
-                    "node {n} is not synced in a cluster of 3 after 90 s\n{}",
-                    self.log(n)
-                );
-                thread::sleep(Duration::from_millis(100));
-            }
+        for node in &mut self.nodes {
+            let (port, folder) = (node.port, &node.folder);
+            node.process.wait_until(
+                Duration::from_secs(90),
+                || is_synced(port),
+                || node_log(folder),
+            );
         }
     }
+}
 
-    /// Whether node `n` answers, synced, in a cluster of 3 (a node starting up accepts
-    /// connections before it answers them: hence the timeout).
-    fn is_synced(&self, n: usize) -> bool {
-        let url = format!("mysql://root@127.0.0.1:{}/", self.nodes[n].port);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
+/// Whether the node on `port` answers, synced, in a cluster of 3 (a node starting up accepts
+/// connections before it answers them: hence the timeout).
+fn is_synced(port: u16) -> bool {
+    let url = format!("mysql://root@127.0.0.1:{port}/");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
             let status = async {
                 let mut conn = MySqlConnection::connect(&url).await.ok()?;
                 let rows: Vec<(String, String)> = sqlx::query_as(
@@ -595,27 +590,14 @@ impl Cluster {
             value("wsrep_local_state_comment") == Some("Synced")
                 && value("wsrep_cluster_size") == Some("3")
         })
-    }
-
-    /// The end of node `n`'s error log.
-    fn log(&self, n: usize) -> String {
-        let folder = &self.nodes[n].folder;
-        let read = |ext: &str| fs::read_to_string(folder.with_extension(ext)).unwrap_or_default();
-        let log = format!("{}{}", read("out"), read("err"));
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(60)..].join("\n")
-    }
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        for node in &mut self.nodes {
-            let _ = node.child.kill();
-        }
-        for node in &mut self.nodes {
-            let _ = node.child.wait();
-        }
-    }
+/// The end of the error log of the node whose data folder is `folder`.
+fn node_log(folder: &Path) -> String {
+    let read = |ext: &str| fs::read_to_string(folder.with_extension(ext)).unwrap_or_default();
+    let log = format!("{}{}", read("out"), read("err"));
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
 }
 
 /// A random UUID in its text form.

@@ -4,9 +4,8 @@
 //! the pages of a generated app.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axgen::adapter::Adapter;
@@ -16,6 +15,8 @@ use axgen::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
 
+use crate::faults::free_port;
+use crate::process::Process;
 use crate::{
     ALL_FIELDS, Axgen, TestMaster, apply, apps_target_dir, cargo_in_app, check_app, query_names,
     rendered, run_sql, snapshot_settings, tree,
@@ -908,22 +909,6 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// A TCP port nobody listens on right now.
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
-/// A child process that is killed when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Calls `check` until it returns `Some`, for at most `seconds`.
 fn eventually<T>(seconds: u64, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(seconds);
@@ -1073,8 +1058,8 @@ impl Drop for Browser {
 struct BrowsedApp {
     browser: Browser,
     site: String,
-    _driver: Running,
-    _server: Running,
+    _driver: Process,
+    _server: Process,
     _dir: tempfile::TempDir,
 }
 
@@ -1101,28 +1086,28 @@ fn browse(name: &str, gens: &[&[&str]]) -> Option<BrowsedApp> {
     cargo_in_app(&app, &["build"], None);
 
     let port = free_port();
-    let server = Command::new(apps_target_dir().join("debug").join(name))
-        .current_dir(&app)
-        .env_remove("DATABASE_URL")
-        .env("PORT", port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the app starts");
-    let server = Running(server);
+    let server = Process::spawn(
+        name,
+        Command::new(apps_target_dir().join("debug").join(name))
+            .current_dir(&app)
+            .env_remove("DATABASE_URL")
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
     let site = format!("http://127.0.0.1:{port}");
     eventually(30, "the app", || {
         ureq::get(&format!("{site}/health")).call().ok()
     });
 
     let driver_port = free_port();
-    let driver = Command::new(chromedriver)
-        .arg(format!("--port={driver_port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Running(driver);
+    let driver = Process::spawn(
+        "chromedriver",
+        Command::new(chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
     let driver_url = format!("http://127.0.0.1:{driver_port}");
     eventually(30, "chromedriver", || {
         let mut response = ureq::get(&format!("{driver_url}/status")).call().ok()?;

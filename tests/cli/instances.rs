@@ -8,15 +8,14 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::Ordering;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::faults::{Database, NEXT, Server, ServerUrl, axgen, build, free_port};
-use crate::server_url;
+use crate::faults::{Database, NEXT, Server, ServerUrl, axgen, free_port, read_log};
+use crate::process::Process;
+use crate::{served, server_url};
 
 const HAPROXY: &str = "/usr/sbin/haproxy";
 
@@ -29,14 +28,8 @@ fn two_instances_behind_haproxy_serve_the_html_form_flow() {
         return;
     };
     let server = ServerUrl::parse(&server);
-    let dir = tempfile::tempdir().unwrap();
-    axgen(dir.path(), &["new", "twins", "--database", "postgres"]);
-    let app = dir.path().join("twins");
-    axgen(
-        &app,
-        &["gen", "html", "Blog", "Post", "posts", "title:string"],
-    );
-    build(&app, "twins");
+    let copy = served::POSTGRES.copy();
+    let app = copy.path();
     let database = Database {
         app: app.clone(),
         server: ServerUrl::parse(&server.with(&server.address, "postgres")),
@@ -53,7 +46,7 @@ fn two_instances_behind_haproxy_serve_the_html_form_flow() {
     axgen(&app, &["migrate", "--database-url", &url]);
 
     // Both read SECRET_KEY_BASE from the app's `.env`: the same secret.
-    let binary = crate::apps_target_dir().join("debug").join("twins");
+    let binary = copy.binary();
     let mut apps: Vec<Server> = (0..2)
         .map(|_| Server::start(&binary, &app, free_port(), &url))
         .collect();
@@ -252,9 +245,9 @@ impl Browser {
 /// `ports`, each response naming its instance in `X-Served-By`; killed (by its process id)
 /// when dropped.
 struct HaProxy {
-    child: Child,
+    _process: Process,
     port: u16,
-    dir: tempfile::TempDir,
+    _dir: tempfile::TempDir,
 }
 
 impl HaProxy {
@@ -286,42 +279,23 @@ impl HaProxy {
             ),
         )
         .unwrap();
-        let out = File::create(dir.path().join("output.log")).unwrap();
-        let child = Command::new(HAPROXY)
-            .arg("-db")
-            .arg("-f")
-            .arg(&config)
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {HAPROXY}: {err}"));
-        let mut proxy = HaProxy { child, port, dir };
-        proxy.wait_until_listening();
-        proxy
-    }
-
-    fn wait_until_listening(&mut self) {
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            let log = || fs::read_to_string(self.dir.path().join("output.log")).unwrap_or_default();
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("HAProxy exited ({status})\n{}", log());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "HAProxy does not listen on port {}\n{}",
-                self.port,
-                log()
-            );
-            thread::sleep(Duration::from_millis(20));
+        let log = dir.path().join("output.log");
+        let out = File::create(&log).unwrap();
+        let mut process = Process::spawn(
+            HAPROXY,
+            Command::new(HAPROXY)
+                .arg("-db")
+                .arg("-f")
+                .arg(&config)
+                .stdout(out.try_clone().unwrap())
+                .stderr(out),
+        );
+        process.wait_for_port(port, Duration::from_secs(10), || read_log(&log));
+        HaProxy {
+            _process: process,
+            port,
+            _dir: dir,
         }
-    }
-}
-
-impl Drop for HaProxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -15,9 +15,11 @@ mod instances;
 mod names;
 mod new;
 mod pooler;
+mod process;
 mod readme;
 mod replica;
 mod routes;
+mod served;
 mod spec;
 mod templates;
 mod tls;
@@ -199,6 +201,13 @@ pub fn apps_target_dir() -> PathBuf {
 /// Runs `cargo ARGS` in a generated app with the shared target folder, and `DATABASE_URL`
 /// set to `database_url` (or removed); panics with cargo's output when it fails.
 ///
+/// The app's own crate compiles through `clippy-driver` with `-D warnings`, as under
+/// `cargo clippy`, but in the compile that builds it: a build or test run is also its
+/// lint, and no second compile (of the app, and of its dependencies' metadata) is spent on
+/// `cargo clippy`. `cargo test` compiles every target `cargo clippy --all-targets` lints
+/// (generated apps have no benches), with and without `cfg(test)`. The dependencies are
+/// compiled by rustc alone, as usual.
+///
 /// Cargo names the artifacts of a root crate without its path, and stores the paths of its
 /// sources relative to the crate: two apps of one name in the shared folder take each other's
 /// artifacts, and an app whose files are older than the other's build is taken as built
@@ -230,12 +239,19 @@ pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
     command
         .current_dir(app)
         .args(args)
-        .env("CARGO_TARGET_DIR", apps_target_dir());
+        .env("CARGO_TARGET_DIR", apps_target_dir())
+        .env("RUSTC_WORKSPACE_WRAPPER", clippy_driver())
+        .env(
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+        );
     match database_url {
         Some(url) => command.env("DATABASE_URL", url),
         None => command.env_remove("DATABASE_URL"),
     };
+    let started = std::time::Instant::now();
     let output = command.output().expect("running cargo");
+    log_build(app, args, started.elapsed());
     if !output.status.success() {
         // What says why: the failing tests and their panics at the end of stdout; the first
         // compiler error and cargo's last words on stderr.
@@ -250,6 +266,35 @@ pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
             tail(&stderr, 20)
         );
     }
+}
+
+/// The toolchain's `clippy-driver`, beside its `cargo`; else the one on `PATH`.
+fn clippy_driver() -> PathBuf {
+    let beside_cargo = Path::new(env!("CARGO")).with_file_name("clippy-driver");
+    if beside_cargo.exists() {
+        beside_cargo
+    } else {
+        PathBuf::from("clippy-driver")
+    }
+}
+
+/// With `AXGEN_TEST_BUILD_LOG` set to a file, appends a line to it for each cargo run in a
+/// generated app: the test, the app, cargo's arguments and the seconds it took (waiting for the
+/// target folder included), to see where the tests' time goes.
+fn log_build(app: &Path, args: &[&str], took: std::time::Duration) {
+    use std::io::Write;
+    let Some(log) = std::env::var_os("AXGEN_TEST_BUILD_LOG") else {
+        return;
+    };
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("the build log opens");
+    let app = app.file_name().unwrap().to_string_lossy();
+    let test = std::thread::current().name().unwrap_or("?").to_owned();
+    let seconds = took.as_secs_f64();
+    writeln!(log, "{test}\t{app}\t{}\t{seconds:.1}", args.join(" ")).unwrap();
 }
 
 /// `lines` lines of `stderr` from its first error on.
@@ -276,13 +321,10 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 /// Formats, lints and tests the app; server databases run its tests when their URL is set.
+/// The lints of `cargo clippy --all-targets -- -D warnings` run in the compile of its tests
+/// (see [`cargo_in_app`]).
 pub fn check_app(app: &Path, url_var: Option<&str>) {
     cargo_in_app(app, &["fmt", "--check"], None);
-    cargo_in_app(
-        app,
-        &["clippy", "--all-targets", "--", "-D", "warnings"],
-        None,
-    );
     test_app(app, url_var);
 }
 

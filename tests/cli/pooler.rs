@@ -8,10 +8,9 @@
 //! ends, however it ends.
 
 use std::fs::{self, File};
-use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::str::FromStr;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -21,8 +20,9 @@ use sqlx::Connection;
 
 use serde_json::{Value, json};
 
-use crate::faults::{Answer, Database, NEXT, Server, ServerUrl, Site, axgen, build, free_port};
-use crate::{Axgen, Run, server_url};
+use crate::faults::{Answer, Database, NEXT, Server, ServerUrl, Site, axgen, free_port, read_log};
+use crate::process::Process;
+use crate::{Axgen, Run, served, server_url};
 
 const PGBOUNCER: &str = "/usr/sbin/pgbouncer";
 
@@ -166,22 +166,8 @@ fn a_generated_app_serves_through_pgbouncer_in_both_modes() {
         return;
     };
     let server = ServerUrl::parse(&server);
-    let dir = tempfile::tempdir().unwrap();
-    axgen(dir.path(), &["new", "bounced", "--database", "postgres"]);
-    let app = dir.path().join("bounced");
-    axgen(
-        &app,
-        &[
-            "gen",
-            "json",
-            "Blog",
-            "Post",
-            "posts",
-            "title:string",
-            "views:integer",
-        ],
-    );
-    build(&app, "bounced");
+    let copy = served::POSTGRES.copy();
+    let app = copy.path();
     let database = test_database(&app, &server);
     let direct = database
         .server
@@ -199,7 +185,7 @@ fn a_generated_app_serves_through_pgbouncer_in_both_modes() {
         let mut env = vec![("DATABASE_URL", pooled.as_str())];
         env.extend(pooler.map(|pooler| ("DATABASE_POOLER", pooler)));
         let port = free_port();
-        let binary = crate::apps_target_dir().join("debug").join("bounced");
+        let binary = copy.binary();
         let mut app_server = Server::start_with(&binary, &app, port, &env);
         app_server.wait_until_listening();
         let run = format!("{mode}-{}", pooler.unwrap_or("unset"));
@@ -518,7 +504,7 @@ fn text(url: &str, sql: &str) -> String {
 /// A PgBouncer process on a free loopback port in front of the test server, in a folder of
 /// its own; killed (by its process id) when dropped.
 pub(crate) struct PgBouncer {
-    child: Child,
+    _process: Process,
     pub(crate) port: u16,
     dir: tempfile::TempDir,
 }
@@ -563,44 +549,30 @@ impl PgBouncer {
             command.args(["-u", "nobody"]);
         }
         let out = File::create(dir.path().join("output.log")).unwrap();
-        let child = command
-            .arg(dir.path().join("pgbouncer.ini"))
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {PGBOUNCER}: {err}"));
-        let mut bouncer = PgBouncer { child, port, dir };
-        bouncer.wait_until_listening();
-        bouncer
+        let mut process = Process::spawn(
+            PGBOUNCER,
+            command
+                .arg(dir.path().join("pgbouncer.ini"))
+                .stdout(out.try_clone().unwrap())
+                .stderr(out),
+        );
+        process.wait_for_port(port, Duration::from_secs(10), || log(dir.path()));
+        PgBouncer {
+            _process: process,
+            port,
+            dir,
+        }
     }
 
     fn log(&self) -> String {
-        let read = |name: &str| fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
-        format!("{}{}", read("output.log"), read("pgbouncer.log"))
-    }
-
-    fn wait_until_listening(&mut self) {
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("PgBouncer exited ({status})\n{}", self.log());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "PgBouncer does not listen on port {}\n{}",
-                self.port,
-                self.log()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
+        log(self.dir.path())
     }
 }
 
-impl Drop for PgBouncer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// PgBouncer's output and its log file in its folder `dir`.
+fn log(dir: &Path) -> String {
+    let read = |name: &str| read_log(&dir.join(name));
+    format!("{}{}", read("output.log"), read("pgbouncer.log"))
 }
 
 /// Installs Debian's PgBouncer package when its binary is missing.

@@ -16,14 +16,15 @@
 use std::fs::{self, File};
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use crate::faults::{Server, axgen, build, free_port};
-use crate::{Axgen, Run, server_url};
+use crate::faults::{Server, axgen, free_port};
+use crate::process::Process;
+use crate::{Axgen, Run, served, server_url};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
@@ -250,17 +251,8 @@ fn a_generated_app_reads_from_the_replica_except_after_a_write() {
     if server_url("AXGEN_TEST_POSTGRES_URL").is_none() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    axgen(
-        dir.path(),
-        &["new", "replica_web", "--database", "postgres"],
-    );
-    let app = dir.path().join("replica_web");
-    axgen(
-        &app,
-        &["gen", "json", "Shop", "Item", "items", "name:string"],
-    );
-    build(&app, "replica_web");
+    let copy = served::POSTGRES.copy();
+    let app = copy.path();
     let cluster = Cluster::start();
     let primary = cluster.primary.url("shop");
     let replica = cluster.replica.url("shop");
@@ -268,7 +260,7 @@ fn a_generated_app_reads_from_the_replica_except_after_a_write() {
     axgen(&app, &["migrate", "--database-url", &primary]);
     cluster.wait_for_replay();
 
-    let binary = crate::apps_target_dir().join("debug").join("replica_web");
+    let binary = copy.binary();
     let env = [
         ("DATABASE_URL", &*primary),
         ("DATABASE_REPLICA_URL", &*replica),
@@ -510,49 +502,6 @@ impl Scratch {
     }
 }
 
-/// A server process of a test, stopped by its process id when dropped.
-struct Process {
-    child: Child,
-    name: &'static str,
-}
-
-impl Process {
-    /// Waits until `ready` holds, while the process runs; panics with `log()` otherwise.
-    fn wait_until(&mut self, ready: impl Fn() -> bool, log: impl Fn() -> String) {
-        let started = Instant::now();
-        while !ready() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("{} exited ({status})\n{}", self.name, log());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "{} is not ready after 30s\n{}",
-                self.name,
-                log()
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Process {
-    /// SIGQUIT (PostgreSQL's immediate shutdown; MariaDB exits on it too), then SIGKILL if
-    /// it has not exited within 5 s.
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-QUIT", &pid]).status();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) {
-            if !matches!(self.child.try_wait(), Ok(None)) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// One PostgreSQL 15 server of the test.
 struct Postgres {
     _process: Process,
@@ -614,25 +563,24 @@ impl Postgres {
     /// it accepts connections.
     fn start(scratch: &Scratch, data: &Path, log: &'static str) -> Postgres {
         let port = free_port();
-        let child = scratch
-            .command(&bin("postgres"), log)
-            .arg("-D")
-            .arg(data)
-            .args(["-p", &port.to_string()])
-            .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", "unix_socket_directories="])
-            .args(["-c", "wal_level=replica"])
-            .args(["-c", "fsync=off"])
-            .args(["-c", "full_page_writes=off"])
-            .args(["-c", "max_connections=30"])
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run postgres: {err}"));
-        let mut process = Process {
-            child,
-            name: "postgres",
-        };
+        let mut process = Process::spawn(
+            "postgres",
+            scratch
+                .command(&bin("postgres"), log)
+                .arg("-D")
+                .arg(data)
+                .args(["-p", &port.to_string()])
+                .args(["-c", "listen_addresses=127.0.0.1"])
+                .args(["-c", "unix_socket_directories="])
+                .args(["-c", "wal_level=replica"])
+                .args(["-c", "fsync=off"])
+                .args(["-c", "full_page_writes=off"])
+                .args(["-c", "max_connections=30"]),
+        )
+        .quit_on_drop();
         let port_text = port.to_string();
         process.wait_until(
+            Duration::from_secs(30),
             || {
                 Command::new(bin("pg_isready"))
                     .args(["-q", "-h", "127.0.0.1", "-p", &port_text])
@@ -756,13 +704,10 @@ impl MariaDb {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let child = command.spawn().expect("running mariadbd");
-        let mut process = Process {
-            child,
-            name: "mariadbd",
-        };
+        let mut process = Process::spawn("mariadbd", &mut command).quit_on_drop();
         let url = format!("mysql://root@127.0.0.1:{port}/mysql");
         process.wait_until(
+            Duration::from_secs(30),
             || {
                 runtime().block_on(async {
                     match sqlx::MySqlConnection::connect(&url).await {

@@ -12,12 +12,13 @@ use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::faults::{Server, Site, free_port};
-use crate::{Axgen, Run, apps_target_dir, cargo_in_app};
+use crate::faults::{Server, Site, free_port, read_log};
+use crate::process::Process;
+use crate::{Axgen, Run, served};
 
 /// The generated app's `HEADER_READ_TIMEOUT` (`src/lib.rs`).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -147,23 +148,14 @@ fn a_generated_app_uses_tls_and_drops_stalled_clients() {
     let Some(postgres) = TlsPostgres::start() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let name = "tls_app";
-    Axgen::in_dir(dir.path())
-        .args(["new", name, "--database", "postgres"])
-        .run()
-        .assert_code(0);
-    let app = dir.path().join(name);
-    let require = postgres.url(name, "sslmode=require");
+    let copy = served::POSTGRES.copy();
+    let app = copy.path();
+    let require = postgres.url("tls_app", "sslmode=require");
     Axgen::in_dir(&app)
         .args(["db", "create", "--database-url", &require])
         .run()
         .assert_code(0);
-    let build = Instant::now();
-    cargo_in_app(&app, &["build"], None);
-    eprintln!("tls: {name} built in {:?}", build.elapsed());
-
-    let binary = apps_target_dir().join("debug").join(name);
+    let binary = copy.binary();
     let refused = Command::new(&binary)
         .current_dir(&app)
         .env("DATABASE_URL", &require)
@@ -393,7 +385,7 @@ impl Drop for TlsPostgres {
 
 /// A MariaDB server that accepts TLS connections only, killed when dropped.
 struct TlsMariaDb {
-    server: Child,
+    _server: Process,
     dir: tempfile::TempDir,
     port: u16,
 }
@@ -424,26 +416,26 @@ impl TlsMariaDb {
 
         let port = free_port();
         let socket = root.join("mysqld.sock");
-        let server = Command::new(mariadbd)
-            .args([
-                "--no-defaults",
-                &data,
-                "--user=mysql",
-                "--bind-address=127.0.0.1",
-            ])
-            .arg(format!("--port={port}"))
-            .arg(format!("--socket={}", socket.display()))
-            .arg(format!("--pid-file={}", root.join("mysqld.pid").display()))
-            .arg(format!("--log-error={}", root.join("error.log").display()))
-            .arg(format!("--ssl-ca={}", root.join("ca.crt").display()))
-            .arg(format!("--ssl-cert={}", root.join("server.crt").display()))
-            .arg(format!("--ssl-key={}", root.join("server.key").display()))
-            .arg("--require-secure-transport=ON")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mariadb = TlsMariaDb { server, dir, port };
+        let mut server = Process::spawn(
+            mariadbd,
+            Command::new(mariadbd)
+                .args([
+                    "--no-defaults",
+                    &data,
+                    "--user=mysql",
+                    "--bind-address=127.0.0.1",
+                ])
+                .arg(format!("--port={port}"))
+                .arg(format!("--socket={}", socket.display()))
+                .arg(format!("--pid-file={}", root.join("mysqld.pid").display()))
+                .arg(format!("--log-error={}", root.join("error.log").display()))
+                .arg(format!("--ssl-ca={}", root.join("ca.crt").display()))
+                .arg(format!("--ssl-cert={}", root.join("server.crt").display()))
+                .arg(format!("--ssl-key={}", root.join("server.key").display()))
+                .arg("--require-secure-transport=ON")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
 
         let client = || {
             let mut command = Command::new("mariadb");
@@ -453,29 +445,22 @@ impl TlsMariaDb {
                 .args(["--user=root", "--execute"]);
             command
         };
-        let started = Instant::now();
-        while !client().arg("SELECT 1").output().unwrap().status.success() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "mariadbd does not start\n{}",
-                fs::read_to_string(root.join("error.log")).unwrap_or_default()
-            );
-            thread::sleep(Duration::from_millis(200));
-        }
+        server.wait_until(
+            Duration::from_secs(60),
+            || client().arg("SELECT 1").output().unwrap().status.success(),
+            || read_log(&root.join("error.log")),
+        );
         run(client().arg("CREATE USER axgen@'%'; GRANT ALL ON *.* TO axgen@'%';"));
-        Some(mariadb)
+        Some(TlsMariaDb {
+            _server: server,
+            dir,
+            port,
+        })
     }
 
     /// The URL of the database `blog` on this server, with `params` as its query.
     fn url(&self, params: &str) -> String {
         format!("mysql://axgen@127.0.0.1:{}/blog?{params}", self.port)
-    }
-}
-
-impl Drop for TlsMariaDb {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
     }
 }
 
