@@ -166,7 +166,9 @@ fn a_second_schema_is_added_to_its_context_without_touching_the_first() {
     assert!(after.contains("pub mod comment;\npub use comment::Comment;\n// axgen:schemas"));
     assert!(after.contains("pub async fn list_comments(db: &Pool)"));
     assert_eq!(
-        after.matches("use crate::db::{Pool, commit_write, retry};").count(),
+        after
+            .matches("use crate::db::{Pool, commit_write, retry};")
+            .count(),
         1,
         "{after}"
     );
