@@ -200,6 +200,15 @@ FAILURES=()
 
 # drive LABEL PORT PATH MODE: one wrk run; sets RESULT to "req/s p99_ms" and records any
 # failure in FAILURES.
+# The routes each table measures: "label|path|mode" (see `drive`).
+ROUTES=(
+    "JSON show   GET /api/items/{id}|/api/items/1|show"
+    "JSON index  GET /api/items|/api/items|get"
+    "JSON create POST /api/items|/api/items|create"
+    "HTML index  GET /posts|/posts|get"
+    "HTML JOIN   GET /comments|/comments|get"
+)
+
 drive() {
     local label=$1 out=$WORK/wrk.txt line requests rps p99 bad errors first
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" -s "$LUA" "http://127.0.0.1:$2$3" -- "$4" "$ROWS" >"$out" 2>&1 ||
@@ -259,11 +268,7 @@ bench() {
         echo "$adapter, $ROWS rows per table (generated JSON index: $page items)"
         printf '  %-34s %-32s   %-32s   %s\n' "route" "generated" "baseline" "generated / baseline"
     } >"$out"
-    for spec in "JSON show   GET /api/items/{id}|/api/items/1|show" \
-        "JSON index  GET /api/items|/api/items|get" \
-        "JSON create POST /api/items|/api/items|create" \
-        "HTML index  GET /posts|/posts|get" \
-        "HTML JOIN   GET /comments|/comments|get"; do
+    for spec in "${ROUTES[@]}"; do
         IFS='|' read -r label path mode <<<"$spec"
         say "[$adapter] $label: generated"
         drive "$adapter generated $label" "$gen_port" "$path" "$mode"
@@ -336,11 +341,7 @@ bench_pooler() {
         echo "postgres through PgBouncer, pool_mode = $mode${setting:+ (${setting[*]})}"
         printf '  %-34s %-32s   %-32s   %s\n' "route" "through PgBouncer" "straight to PostgreSQL" "PgBouncer / straight"
     } >"$out"
-    for spec in "JSON show   GET /api/items/{id}|/api/items/1|show" \
-        "JSON index  GET /api/items|/api/items|get" \
-        "JSON create POST /api/items|/api/items|create" \
-        "HTML index  GET /posts|/posts|get" \
-        "HTML JOIN   GET /comments|/comments|get"; do
+    for spec in "${ROUTES[@]}"; do
         IFS='|' read -r label path kind <<<"$spec"
         say "[pgbouncer $mode] $label"
         drive "pgbouncer $mode $label" "$PORT" "$path" "$kind"
