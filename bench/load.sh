@@ -162,12 +162,16 @@ status() {
 }
 
 # start NAME BINARY DIR URL [VAR=VALUE...]: runs BINARY in DIR on a free port with
-# DATABASE_URL=URL (and the VAR=VALUEs) and waits until it answers; sets PORT.
+# DATABASE_URL=URL (and the VAR=VALUEs) and waits until it answers; sets PORT, and LOG to its
+# output.
 start() {
     local name=$1 binary=$2 dir=$3 url=$4 pid
     shift 4
     PORT=$(free_port)
-    (cd "$dir" && HOST=127.0.0.1 PORT=$PORT DATABASE_URL=$url exec env "$@" "$binary") >"$WORK/$name.log" 2>&1 &
+    LOG=$WORK/$name.log
+    # Without the PGOPTIONS psql runs with here: sqlx would send it as a startup parameter,
+    # which PgBouncer refuses.
+    (cd "$dir" && HOST=127.0.0.1 PORT=$PORT DATABASE_URL=$url exec env -u PGOPTIONS "$@" "$binary") >"$LOG" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     for _ in $(seq 300); do
@@ -179,7 +183,7 @@ start() {
 }
 
 # check NAME PORT PROBE...: each PROBE ("METHOD PATH STATUS"), one valid request, must answer
-# STATUS before the load starts.
+# STATUS before the load starts; else the end of the log of the app started last (LOG).
 check() {
     local name=$1 base=http://127.0.0.1:$2 probe method path want got
     shift 2
@@ -190,7 +194,10 @@ check() {
         else
             got=$(status GET "$base$path")
         fi
-        [ "$got" = "$want" ] || fail "$name: $method $path answered $got, not $want"
+        if [ "$got" != "$want" ]; then
+            tail -n 20 "$LOG" >&2
+            fail "$name: $method $path answered $got, not $want (its log's end above)"
+        fi
     done
 }
 

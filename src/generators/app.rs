@@ -83,9 +83,12 @@ impl App {
     /// The scope of the resources whose rows belong to the app's logged-in users: `None`
     /// without `gen auth`.
     pub fn scope(&self) -> Option<Scope> {
-        auth_table(&self.commands)
-            .and_then(|table| self.recorded.get(table))
-            .map(auth::scope)
+        self.auth().map(auth::scope)
+    }
+
+    /// The app's auth schema, the resource `gen auth` recorded, if any.
+    pub fn auth(&self) -> Option<&Resource> {
+        auth_table(&self.commands).and_then(|table| self.recorded.get(table))
     }
 
     /// The context module at `file` (`src/blog.rs`), if the app has it.

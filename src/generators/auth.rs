@@ -148,6 +148,16 @@ fn check_extra_fields(resource: &Resource) -> Result<(), UsageError> {
             field.kind,
             Kind::String | Kind::Text | Kind::Integer | Kind::Bigint | Kind::Float | Kind::Boolean
         );
+        if field.unique && !matches!(field.kind, Kind::String | Kind::Text) {
+            return Err(UsageError::new(format!(
+                "`gen auth` takes unique extra fields of type string or text only, not {} ({}): its tests give each account a value made from its email",
+                field.type_name, field.name
+            ))
+            .with_hint(format!(
+                "drop :unique, and add the unique index later with `axgen gen migration add_{}_index_to_{}`",
+                field.name, resource.table
+            )));
+        }
         if !plain || sql::codec(resource.adapter, field) != Codec::Native {
             return Err(UsageError::new(format!(
                 "`gen auth` takes extra fields of type string, text, integer, bigint, float or boolean, not {} ({})",
@@ -217,7 +227,7 @@ pub fn scope(auth: &Resource) -> Scope {
             .iter()
             .map(|field| ScopeField {
                 name: field.name.clone(),
-                json: field.test.create_json.clone(),
+                json: json_value(field),
                 form_value: form_value(field),
             })
             .collect(),
@@ -362,8 +372,10 @@ struct ExtraField<'a> {
     field: FieldModel<'a>,
     /// The longest text a `VARCHAR` column keeps, checked by the changeset.
     max_length: Option<usize>,
-    /// A valid form value, as a Rust string literal.
+    /// A valid form value of the tests' registration of `email`, as a Rust `&str`.
     form_value: String,
+    /// A valid value of the tests' registration of `email`, in `json!`.
+    json: String,
 }
 
 /// An input of the registration form.
@@ -428,6 +440,7 @@ impl<'a> AuthModel<'a> {
                 field: field.clone(),
                 max_length: (field.field.kind == Kind::String).then_some(255),
                 form_value: form_value(field.field),
+                json: json_value(field.field),
             })
             .collect();
         let mut form_fields = vec![
@@ -520,9 +533,30 @@ fn input_name(input: Input) -> String {
         .unwrap_or_else(|| "text".to_string())
 }
 
-/// A valid form value of `field` for the generated tests, as a Rust string literal.
+/// A valid form value of `field` for the generated tests' registration of `email`, as a Rust
+/// `&str`: a unique field's is made from the email, so that every account has its own.
 fn form_value(field: &spec::Field) -> String {
-    rust_string(&field.test.create_form)
+    if field.unique {
+        format!("{}.as_str()", unique_value(field))
+    } else {
+        rust_string(&field.test.create_form)
+    }
+}
+
+/// A valid value of `field` for the generated tests' registration of `email`, in `json!`: a
+/// unique field's is made from the email.
+fn json_value(field: &spec::Field) -> String {
+    if field.unique {
+        unique_value(field)
+    } else {
+        field.test.create_json.clone()
+    }
+}
+
+/// The value of a unique (string or text) field for the account of `email`: a Rust
+/// expression.
+fn unique_value(field: &spec::Field) -> String {
+    format!("format!({})", rust_string(&[&field.test.create_form, " {email}"].concat()))
 }
 
 /// The plan of `gen auth`: the migration, the schema and token modules, the context's

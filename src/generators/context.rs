@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::error::UsageError;
 use crate::generators::app::App;
+use crate::generators::auth;
 use crate::generators::edits::ModuleEdits;
 use crate::generators::render::{FUNCTIONS_MARKER, IMPORTS_MARKER, render, to_value};
 use crate::generators::schema::{self, FieldModel, Model};
@@ -67,6 +68,12 @@ pub struct Fixture {
     /// The resource of the table, when axgen generated it with a context; without one the
     /// fixture is left for the user to write.
     pub parent: Option<Resource>,
+    /// The parent's context function that inserts the row: `create_post`, or for the
+    /// accounts of `gen auth`, `register_user`.
+    pub create: String,
+    /// Whether the row is an account of `gen auth`, registered with an email and a password
+    /// (the tests do not delete one).
+    pub registers: bool,
     /// The path of the parent's context from the tests: `blog::accounts`.
     pub context_path: Option<String>,
     /// The parent's fields with valid values.
@@ -239,7 +246,7 @@ pub fn refuse_other_functions(plan: &Plan, resource: &Resource, app: &App) -> Re
 pub fn test_model<'a>(model: &'a Model<'a>, app: &App) -> TestModel<'a> {
     let resource = model.resource;
     let known = app.generated();
-    let mut fixtures = Fixtures::new(&known, &app.name, resource);
+    let mut fixtures = Fixtures::new(&known, app.auth(), &app.name, resource);
     let mut direct: Vec<Fixture> = Vec::new();
     let fields = model
         .fields
@@ -279,6 +286,8 @@ pub fn test_model<'a>(model: &'a Model<'a>, app: &App) -> TestModel<'a> {
 /// Builds the fixtures of referenced tables, each once, dependencies first.
 pub struct Fixtures<'a> {
     known: &'a BTreeMap<String, Resource>,
+    /// The app's auth schema, whose rows the fixtures register.
+    auth: Option<&'a Resource>,
     /// The app's crate name, which starts the paths to parents' contexts.
     app: &'a str,
     own_table: &'a str,
@@ -289,14 +298,16 @@ pub struct Fixtures<'a> {
 
 impl<'a> Fixtures<'a> {
     /// No fixture yet, for the tests of `resource`; `known` are the resources of
-    /// [`App::generated`].
+    /// [`App::generated`], `auth` the app's auth schema ([`App::auth`]).
     pub fn new(
         known: &'a BTreeMap<String, Resource>,
+        auth: Option<&'a Resource>,
         app: &'a str,
         resource: &'a Resource,
     ) -> Fixtures<'a> {
         Fixtures {
             known,
+            auth,
             app,
             own_table: &resource.table,
             id_type: &resource.id_rust_type,
@@ -339,6 +350,7 @@ impl<'a> Fixtures<'a> {
         if let Some(fixture) = self.defined.iter().find(|f| f.table == table) {
             return Some(fixture.clone());
         }
+        let account = self.auth.filter(|auth| auth.table == table).cloned();
         let fixture = match self.known.get(table).cloned() {
             Some(parent) => {
                 path.push(table.to_string());
@@ -346,12 +358,15 @@ impl<'a> Fixtures<'a> {
                 path.pop();
                 fixture
             }
+            None if let Some(auth) = account => self.account_fixture(auth),
             None => Fixture {
                 table: table.to_string(),
                 function: format!("insert_{table}_row"),
                 var: format!("{table}_id"),
                 id_type: self.id_type.to_string(),
                 parent: None,
+                create: String::new(),
+                registers: false,
                 context_path: None,
                 fields: Vec::new(),
                 params: Vec::new(),
@@ -368,33 +383,67 @@ impl<'a> Fixtures<'a> {
         let mut fields = Vec::new();
         let mut numbered = false;
         for field in &parent.fields {
-            let (value, binding) = match &field.references {
-                Some(reference) => match self.for_table(&reference.table, path) {
-                    Some(fixture) => {
-                        if !params.iter().any(|param| param.var == fixture.var) {
-                            params.push(FixtureParam {
-                                var: fixture.var.clone(),
-                                id_type: fixture.id_type.clone(),
-                            });
-                        }
-                        (fixture.var, None)
-                    }
-                    None => ("null".to_string(), None),
-                },
-                None => match unique_value(field) {
-                    Some(drawn) => {
-                        numbered = true;
-                        drawn
-                    }
-                    None => (field.test.create_json.clone(), None),
-                },
-            };
+            let (value, binding) = self.fixture_value(field, path, &mut params, &mut numbered);
             fields.push(FixtureField {
                 name: field.name.clone(),
                 value,
                 binding,
             });
         }
+        Fixture {
+            create: parent.functions.create.clone(),
+            registers: false,
+            ..self.fixture(parent, fields, params, numbered)
+        }
+    }
+
+    /// The fixture of the auth schema's table: an account registered through its context,
+    /// with an email of its own, the tests' password and valid values of its own fields.
+    fn account_fixture(&mut self, auth: Resource) -> Fixture {
+        let scope = auth::scope(&auth);
+        let mut fields = vec![
+            FixtureField {
+                name: "email".to_string(),
+                value: format!("format!(\"{}{{n}}@example.com\")", auth.singular),
+                binding: None,
+            },
+            FixtureField {
+                name: "password".to_string(),
+                value: "\"hello world!\"".to_string(),
+                binding: None,
+            },
+        ];
+        let mut params = Vec::new();
+        let mut numbered = true;
+        for field in auth.fields.iter().filter(|field| {
+            scope
+                .extra_fields
+                .iter()
+                .any(|extra| extra.name == field.name)
+        }) {
+            let (value, binding) =
+                self.fixture_value(field, &mut Vec::new(), &mut params, &mut numbered);
+            fields.push(FixtureField {
+                name: field.name.clone(),
+                value,
+                binding,
+            });
+        }
+        Fixture {
+            create: scope.register,
+            registers: true,
+            ..self.fixture(auth, fields, params, numbered)
+        }
+    }
+
+    /// The fixture inserting a row of `parent` with `fields`.
+    fn fixture(
+        &self,
+        parent: Resource,
+        fields: Vec<FixtureField>,
+        params: Vec<FixtureParam>,
+        numbered: bool,
+    ) -> Fixture {
         Fixture {
             table: parent.table.clone(),
             function: parent.functions.insert.clone(),
@@ -407,8 +456,43 @@ impl<'a> Fixtures<'a> {
                 .context
                 .as_ref()
                 .map(|context| [self.app, "::", &context.module_path].concat()),
+            create: String::new(),
+            registers: false,
             parent: Some(parent),
             field: None,
+        }
+    }
+
+    /// The value of `field` in a fixture's row, and the `let` it needs first: the id of the
+    /// row it references (noted in `params`), a unique value drawn from `n` (noting
+    /// `numbered`), or a valid value.
+    fn fixture_value(
+        &mut self,
+        field: &Field,
+        path: &mut Vec<String>,
+        params: &mut Vec<FixtureParam>,
+        numbered: &mut bool,
+    ) -> (String, Option<String>) {
+        match &field.references {
+            Some(reference) => match self.for_table(&reference.table, path) {
+                Some(fixture) => {
+                    if !params.iter().any(|param| param.var == fixture.var) {
+                        params.push(FixtureParam {
+                            var: fixture.var.clone(),
+                            id_type: fixture.id_type.clone(),
+                        });
+                    }
+                    (fixture.var, None)
+                }
+                None => ("null".to_string(), None),
+            },
+            None => match unique_value(field) {
+                Some(drawn) => {
+                    *numbered = true;
+                    drawn
+                }
+                None => (field.test.create_json.clone(), None),
+            },
         }
     }
 }

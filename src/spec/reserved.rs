@@ -263,6 +263,7 @@ pub const RESERVED: &[Reserved] = &[
     r("padding", Variable, "a variable or function of the generated code"),
     r("page", Variable, "a variable or function of the generated code"),
     r("page_ids", Variable, "a variable or function of the generated code"),
+    r("pair", Variable, "a variable or function of the generated code"),
     r("param", Variable, "a variable or function of the generated code"),
     r("params", Variable, "a variable or function of the generated code"),
     r("past", Variable, "a variable or function of the generated code"),
@@ -282,6 +283,7 @@ pub const RESERVED: &[Reserved] = &[
     r("serializer", Variable, "a variable or function of the generated code"),
     r("show", Variable, "a variable or function of the generated code"),
     r("shown", Variable, "a variable or function of the generated code"),
+    r("statement", Variable, "a variable or function of the generated code"),
     r("template", Variable, "a variable or function of the generated code"),
     r("text", Variable, "a variable or function of the generated code"),
     r("to_attrs", Variable, "a variable or function of the generated code"),
@@ -293,6 +295,7 @@ pub const RESERVED: &[Reserved] = &[
     r("valid_attrs", Variable, "a variable or function of the generated code"),
     r("value", Variable, "a variable or function of the generated code"),
     r("view", Variable, "a variable or function of the generated code"),
+    r("words", Variable, "a variable or function of the generated code"),
     r("written", Variable, "a variable or function of the generated code"),
 ];
 

@@ -112,13 +112,14 @@ pub struct Scope {
     pub extra_fields: Vec<ScopeField>,
 }
 
-/// A field of the auth schema a registration fills, with a valid value.
+/// A field of the auth schema a registration fills, with a valid value for the tests'
+/// registration of `email` (a unique field's is made from it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScopeField {
     pub name: String,
-    /// A JSON literal (`json!`).
+    /// A value in `json!`.
     pub json: String,
-    /// A Rust string literal of the form value.
+    /// The form value, as a Rust `&str`.
     pub form_value: String,
 }
 

@@ -1,9 +1,13 @@
 //! `axgen gen auth`: every planned file per adapter (snapshots), its refusals, and that an app
 //! with auth and a `gen html` resource builds, passes its own tests (registration, log-in,
 //! log-out, settings, password reset through `/dev/mailbox`, remember-me, log-in limits, API
-//! tokens, and the security checks) and lints clean on every database.
+//! tokens, and the security checks) and lints clean on every database; on SQLite its mailer
+//! also sends an email to a real SMTP server.
 
+use std::fs;
 use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use axgen::adapter::Adapter;
 use axgen::generators::{self, App, Generation, Generator, Layers, WebKind, auth};
@@ -11,16 +15,10 @@ use axgen::spec::{self, SpecOptions};
 use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 
-use crate::gen_web::{mask_versions, new_app_named};
-use crate::{Axgen, apps_target_dir, check_app, rendered, snapshot_settings, tree};
-
-/// Runs `axgen ARGS` in `dir`, asserting the exit code.
-#[track_caller]
-fn axgen(dir: &Path, args: &[&str], code: i32) -> crate::Run {
-    let run = Axgen::in_dir(dir).args(args).run();
-    run.assert_code(code);
-    run
-}
+use crate::faults::free_port;
+use crate::gen_web::{axgen, mask_versions, new_app_named};
+use crate::process::Process;
+use crate::{apps_target_dir, check_app, rendered, snapshot_settings, tree};
 
 /// The auth request of `gen auth Accounts User users FIELDS`.
 fn request(fields: &[&str]) -> spec::Request {
@@ -130,6 +128,10 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
             "The field \"password\" is one `gen auth` makes itself",
         ),
         ("tags:array:string", "not array (tags)"),
+        (
+            "badge:integer:unique",
+            "unique extra fields of type string or text only, not integer (badge)",
+        ),
         ("Bad-Name", "Bad-Name"),
     ] {
         let run = axgen(
@@ -153,27 +155,145 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
 #[test]
 fn generated_auth_apps_build_test_and_lint_clean() {
     eprintln!("generated apps build in {}", apps_target_dir().display());
-    let user = "gen auth Accounts User users name:string age:integer:optional";
+    let user = "gen auth Accounts User users name:string username:string:unique age:integer:optional";
     let member = "gen auth Admin.Accounts Member members nickname:text:optional";
-    for (name, adapter, auth, url_var) in [
-        ("auth_sqlite", "sqlite", user, None),
+    for (name, adapter, auth, table, url_var) in [
+        ("auth_sqlite", "sqlite", user, "users", None),
         (
             "auth_postgres",
             "postgres",
             member,
+            "members",
             Some("AXGEN_TEST_POSTGRES_URL"),
         ),
-        ("auth_mysql", "mysql", user, Some("AXGEN_TEST_MYSQL_URL")),
+        (
+            "auth_mysql",
+            "mysql",
+            user,
+            "users",
+            Some("AXGEN_TEST_MYSQL_URL"),
+        ),
     ] {
         let (_dir, app) = new_app_named(name, &["--database", adapter]);
         let auth: Vec<&str> = auth.split_whitespace().collect();
         axgen(&app, &auth, 0);
-        for resource in SCOPED_RESOURCES {
+        // Scoped notes that also name another account, labelled by its email.
+        let notes = format!("gen html Blog Note notes body:text reviewer_id:references:{table}");
+        for resource in SCOPED_RESOURCES.into_iter().chain([notes.as_str()]) {
             let args: Vec<&str> = resource.split_whitespace().collect();
             axgen(&app, &args, 0);
         }
+        let smtp = (adapter == "sqlite").then(|| SmtpServer::start(&app, name));
         check_app(&app, url_var);
+        if let Some(smtp) = smtp {
+            smtp.assert_received();
+        }
     }
+}
+
+/// A real SMTP server (the debugging server of Python's `smtpd`) on a free port, and a test
+/// beside the app's own that sends an email through the app's mailer (`Mailer::smtp`, with
+/// `lettre`) to it, the way release builds send theirs.
+struct SmtpServer {
+    _process: Process,
+    output: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    /// Starts the server and writes `tests/smtp.rs` into `app` (the crate `crate_name`).
+    fn start(app: &Path, crate_name: &str) -> SmtpServer {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("smtpd.out");
+        let port = free_port();
+        let mut process = Process::spawn(
+            "python3 -m smtpd",
+            Command::new("python3")
+                .args(["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer"])
+                .arg(format!("127.0.0.1:{port}"))
+                .stdout(fs::File::create(&output).unwrap())
+                .stderr(Stdio::null()),
+        );
+        let log = || fs::read_to_string(&output).unwrap_or_default();
+        process.wait_for_port(port, Duration::from_secs(10), log);
+        let test = format!(
+            r#"//! The app's mailer sends over SMTP, to the server axgen's test suite started beside it
+//! (this file is the suite's, not `axgen gen auth`'s).
+
+use {crate_name}::mailer::{{Email, Mailer}};
+
+#[tokio::test]
+async fn the_mailer_sends_over_smtp() {{
+    let mailer = Mailer::smtp(
+        "smtp://127.0.0.1:{port}",
+        "Blog <noreply@example.com>",
+        "https://example.com",
+    )
+    .expect("a valid SMTP configuration");
+    let email = Email {{
+        to: "someone@example.com".to_owned(),
+        subject: "Reset password instructions".to_owned(),
+        body: mailer.url("/users/reset-password/t0ken"),
+    }};
+    mailer.deliver(email).await.expect("the server takes the email");
+}}
+"#
+        );
+        fs::write(app.join("tests/smtp.rs"), test).unwrap();
+        // Laid out as the app's rustfmt.toml says, for the app's `cargo fmt --check`.
+        let status = Command::new("rustfmt")
+            .args(["--edition", "2024", "tests/smtp.rs"])
+            .current_dir(app)
+            .status()
+            .unwrap();
+        assert!(status.success(), "rustfmt tests/smtp.rs");
+        SmtpServer {
+            _process: process,
+            output,
+            _dir: dir,
+        }
+    }
+
+    /// Asserts that the server received the test's email.
+    fn assert_received(self) {
+        let received = fs::read_to_string(&self.output).unwrap();
+        for expected in [
+            "From: Blog <noreply@example.com>",
+            "To: someone@example.com",
+            "Subject: Reset password instructions",
+            "https://example.com/users/reset-password/t0ken",
+        ] {
+            assert!(received.contains(expected), "{expected}: {received}");
+        }
+    }
+}
+
+/// A resource referencing the auth schema's table: its tests register the accounts its rows
+/// reference through the auth context (with an email of their own, and a unique extra
+/// field made from it), never leave the fixture to write, and do not delete one.
+#[test]
+fn a_reference_to_the_auth_table_registers_accounts_in_the_tests() {
+    let (_dir, app) = new_app_named("blog", &[]);
+    let auth = "gen auth Accounts User users username:string:unique";
+    axgen(&app, &auth.split_whitespace().collect::<Vec<_>>(), 0);
+    let reviews = "gen json Shop Review reviews body:text author_id:references:users --no-scope";
+    axgen(&app, &reviews.split_whitespace().collect::<Vec<_>>(), 0);
+
+    let tests = std::fs::read_to_string(app.join("tests/shop_reviews.rs")).unwrap();
+    assert!(!tests.contains("todo!"), "{tests}");
+    for expected in [
+        r#""email": format!("user{n}@example.com"),"#,
+        r#""username": format!("some username {n}"),"#,
+        "blog::accounts::register_user(db, &params).await?;",
+    ] {
+        assert!(tests.contains(expected), "{expected}: {tests}");
+    }
+    assert!(!tests.contains("deleting_a_user"), "{tests}");
+    let context_tests = std::fs::read_to_string(app.join("tests/accounts_users.rs")).unwrap();
+    assert!(
+        context_tests.contains(r#""username": format!("some username {email}"),"#),
+        "{context_tests}"
+    );
 }
 
 /// What the end-to-end apps generate after `gen auth`: pages and an API whose rows belong to
