@@ -556,7 +556,10 @@ fn json_value(field: &spec::Field) -> String {
 /// The value of a unique (string or text) field for the account of `email`: a Rust
 /// expression.
 fn unique_value(field: &spec::Field) -> String {
-    format!("format!({})", rust_string(&[&field.test.create_form, " {email}"].concat()))
+    format!(
+        "format!({})",
+        rust_string(&[&field.test.create_form, " {email}"].concat())
+    )
 }
 
 /// The plan of `gen auth`: the migration, the schema and token modules, the context's

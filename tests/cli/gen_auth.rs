@@ -155,7 +155,8 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
 #[test]
 fn generated_auth_apps_build_test_and_lint_clean() {
     eprintln!("generated apps build in {}", apps_target_dir().display());
-    let user = "gen auth Accounts User users name:string username:string:unique age:integer:optional";
+    let user =
+        "gen auth Accounts User users name:string username:string:unique age:integer:optional";
     let member = "gen auth Admin.Accounts Member members nickname:text:optional";
     for (name, adapter, auth, table, url_var) in [
         ("auth_sqlite", "sqlite", user, "users", None),
@@ -209,7 +210,8 @@ impl SmtpServer {
         let mut process = Process::spawn(
             "python3 -m smtpd",
             Command::new("python3")
-                .args(["-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer"])
+                .args(["-u", "-W", "ignore", "-m", "smtpd"])
+                .args(["-n", "-c", "DebuggingServer"])
                 .arg(format!("127.0.0.1:{port}"))
                 .stdout(fs::File::create(&output).unwrap())
                 .stderr(Stdio::null()),
