@@ -235,7 +235,7 @@ pub fn scope(auth: &Resource) -> Scope {
 }
 
 /// The user's own fields: those after [`AUTH_FIELDS`].
-fn extra_fields(resource: &Resource) -> &[spec::Field] {
+pub fn extra_fields(resource: &Resource) -> &[spec::Field] {
     &resource.fields[AUTH_FIELDS.len()..]
 }
 

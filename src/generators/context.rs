@@ -415,12 +415,7 @@ impl<'a> Fixtures<'a> {
         ];
         let mut params = Vec::new();
         let mut numbered = true;
-        for field in auth.fields.iter().filter(|field| {
-            scope
-                .extra_fields
-                .iter()
-                .any(|extra| extra.name == field.name)
-        }) {
+        for field in auth::extra_fields(&auth) {
             let (value, binding) =
                 self.fixture_value(field, &mut Vec::new(), &mut params, &mut numbered);
             fields.push(FixtureField {
