@@ -27,9 +27,21 @@ pub enum Op {
         path: PathBuf,
         marker: String,
         text: String,
-        /// Rust items still to be laid out by rustfmt ([`Plan::format`]).
-        rustfmt: bool,
+        /// What rustfmt still has to lay out ([`Plan::format`]).
+        layout: Layout,
     },
+}
+
+/// What an injected text is to rustfmt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Text laid out already, or not Rust.
+    Done,
+    /// Rust items (functions, `use` lines), still to be laid out.
+    Items,
+    /// Statements of a function's body, still to be laid out as they will stand there
+    /// (indented once).
+    Statements,
 }
 
 impl Op {
@@ -94,7 +106,7 @@ impl Plan {
         marker: impl Into<String>,
         text: impl Into<String>,
     ) {
-        self.push_inject(path.into(), marker.into(), text.into(), false);
+        self.push_inject(path.into(), marker.into(), text.into(), Layout::Done);
     }
 
     /// Adds Rust items to inject before a marker line, laid out by [`Plan::format`]; the
@@ -105,15 +117,26 @@ impl Plan {
         marker: impl Into<String>,
         text: impl Into<String>,
     ) {
-        self.push_inject(path.into(), marker.into(), text.into(), true);
+        self.push_inject(path.into(), marker.into(), text.into(), Layout::Items);
     }
 
-    fn push_inject(&mut self, path: PathBuf, marker: String, text: String, rustfmt: bool) {
+    /// Adds statements to inject into a function's body before a marker line, laid out by
+    /// [`Plan::format`] as they will stand there.
+    pub fn inject_statements(
+        &mut self,
+        path: impl Into<PathBuf>,
+        marker: impl Into<String>,
+        text: impl Into<String>,
+    ) {
+        self.push_inject(path.into(), marker.into(), text.into(), Layout::Statements);
+    }
+
+    fn push_inject(&mut self, path: PathBuf, marker: String, text: String, layout: Layout) {
         self.ops.push(Op::Inject {
             path,
             marker,
             text,
-            rustfmt,
+            layout,
         });
     }
 
@@ -128,8 +151,9 @@ impl Plan {
     /// app at `root`. Without rustfmt the texts stay as rendered (valid, but not laid out) and
     /// the plan warns the user to run `cargo fmt`.
     pub fn format(&mut self, root: &Path) -> Result<()> {
-        // Each pending text, and whether it is injected (and keeps its trailing blank lines).
-        let mut pending: Vec<(&mut String, bool)> = self
+        // Each pending text, and how it stands: a file (`None`), or injected (and keeps its
+        // trailing blank lines).
+        let mut pending: Vec<(&mut String, Option<Layout>)> = self
             .ops
             .iter_mut()
             .filter_map(|op| match op {
@@ -137,24 +161,39 @@ impl Plan {
                     contents,
                     rustfmt: true,
                     ..
-                } => Some((contents, false)),
-                Op::Inject {
-                    text,
-                    rustfmt: true,
-                    ..
-                } => Some((text, true)),
+                } => Some((contents, None)),
+                Op::Inject { text, layout, .. } if *layout != Layout::Done => {
+                    Some((text, Some(*layout)))
+                }
                 _ => None,
             })
             .collect();
-        let sources: Vec<&str> = pending.iter().map(|(text, _)| text.as_str()).collect();
+        let sources: Vec<String> = pending
+            .iter()
+            .map(|(text, layout)| match layout {
+                // In a function, indented once, as the injection indents them like the
+                // marker line.
+                Some(Layout::Statements) => {
+                    let body: String = text.lines().map(|line| format!("    {line}\n")).collect();
+                    format!("fn body() {{\n{body}}}\n")
+                }
+                _ => text.to_string(),
+            })
+            .collect();
+        let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
         match rustfmt::format_all(&sources, root)? {
             Formatted::Files(files) => {
-                for ((text, injected), formatted) in pending.iter_mut().zip(files) {
-                    **text = if *injected {
-                        let newlines = text.len() - text.trim_end_matches('\n').len();
-                        formatted.trim_end_matches('\n').to_string() + &"\n".repeat(newlines)
-                    } else {
-                        formatted
+                for ((text, layout), formatted) in pending.iter_mut().zip(files) {
+                    let formatted = match layout {
+                        Some(Layout::Statements) => function_body(&formatted),
+                        _ => formatted,
+                    };
+                    **text = match layout {
+                        Some(_) => {
+                            let newlines = text.len() - text.trim_end_matches('\n').len();
+                            formatted.trim_end_matches('\n').to_string() + &"\n".repeat(newlines)
+                        }
+                        None => formatted,
                     };
                 }
             }
@@ -164,8 +203,10 @@ impl Plan {
             ),
         }
         for op in &mut self.ops {
-            let (Op::Create { rustfmt, .. } | Op::Inject { rustfmt, .. }) = op;
-            *rustfmt = false;
+            match op {
+                Op::Create { rustfmt, .. } => *rustfmt = false,
+                Op::Inject { layout, .. } => *layout = Layout::Done,
+            }
         }
         Ok(())
     }
@@ -319,6 +360,17 @@ impl FileState {
             Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
         }
     }
+}
+
+/// The statements of the one function of `formatted`, dedented once.
+fn function_body(formatted: &str) -> String {
+    let lines: Vec<&str> = formatted.lines().collect();
+    let body = lines
+        .get(1..lines.len().saturating_sub(1))
+        .unwrap_or_default();
+    body.iter()
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect()
 }
 
 /// `existing` with `text` inserted before the line containing `marker`, each line indented
@@ -562,7 +614,7 @@ mod tests {
                 path: "router.rs".into(),
                 marker: "// here".into(),
                 text: "added".into(),
-                rustfmt: false,
+                layout: Layout::Done,
             },
         ]);
         plan.apply(
@@ -585,7 +637,7 @@ mod tests {
             path: "router.rs".into(),
             marker: "// axgen:routes".into(),
             text: "x".into(),
-            rustfmt: false,
+            layout: Layout::Done,
         }]);
         let err = plan.changes(dir.path(), false).unwrap_err();
         assert_eq!(crate::error::exit_code(&err), 2);

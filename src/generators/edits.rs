@@ -132,7 +132,7 @@ mod tests {
                     path: LIB_RS.into(),
                     marker: CONTEXTS_MARKER.into(),
                     text: "pub mod blog;".into(),
-                    rustfmt: false,
+                    layout: plan::Layout::Done,
                 },
                 plan::Op::Create {
                     path: "src/blog.rs".into(),

@@ -13,7 +13,6 @@ use crate::error::UsageError;
 use crate::generators::render::{rust_string, to_value};
 use crate::generators::schema::FieldModel;
 use crate::plan::Plan;
-use crate::rustfmt::Formatted;
 use crate::spec::{Field, Input, Kind, Resource};
 use crate::sql::{self, Codec};
 use crate::templates::Templates;
@@ -108,7 +107,6 @@ pub fn lists_children(root: &Path, controller_file: &str, show_template: &str) -
 /// are not added again.
 pub fn plan_children(
     plan: &mut Plan,
-    root: &Path,
     resource: &Resource,
     context: &Value,
     templates: &Templates,
@@ -133,10 +131,10 @@ pub fn plan_children(
         };
         let render =
             |template: &str| templates.render(&["html/children/", template].concat(), &context);
-        plan.inject(
+        plan.inject_statements(
             &pages.controller_file,
             SHOW_READS_MARKER,
-            statements(&render("reads.rs.jinja")?, root)?,
+            render("reads.rs.jinja")?,
         );
         plan.inject(
             &pages.controller_file,
@@ -150,25 +148,6 @@ pub fn plan_children(
         );
     }
     Ok(())
-}
-
-/// `text`, statements of a function's body, laid out by rustfmt as they will stand: in a
-/// function, indented once (the injection indents them like the marker line).
-fn statements(text: &str, root: &Path) -> Result<String> {
-    let body: String = text.lines().map(|line| format!("    {line}\n")).collect();
-    let source = format!("fn body() {{\n{body}}}\n");
-    let Formatted::Files(files) = crate::rustfmt::format_all(&[&source], root)? else {
-        return Ok(text.to_string());
-    };
-    let formatted = files.concat();
-    let inner: Vec<&str> = formatted.lines().collect();
-    let inner = inner
-        .get(1..inner.len().saturating_sub(1))
-        .unwrap_or_default();
-    Ok(inner
-        .iter()
-        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
-        .collect())
 }
 
 /// The selects of references in the forms of `resource`.

@@ -213,9 +213,8 @@ fn changed_table(
                     }
                 )));
             }
-            let rebuilt_from = recorded.filter(|r| columns(r, migrations) == field_names(r));
             if let Some(field) = alter::needs_rebuild(&resource)
-                && rebuilt_from.is_none()
+                && !recorded.is_some_and(|r| rebuildable(r, migrations))
             {
                 let why = match recorded {
                     None => "axgen generated no resource for it",
@@ -224,11 +223,21 @@ fn changed_table(
                 return Err(UsageError::new(format!(
                     "SQLite cannot add or drop the column \"{field}\" in place (its foreign key or CHECK needs the table rebuilt), and axgen cannot write the rebuild of {table}: {why}"
                 ))
-                .with_hint("write this migration by hand, as https://www.sqlite.org/lang_altertable.html#otheralter shows, or leave out this field"));
+                .with_hint(format!("{WRITE_THE_REBUILD}, or leave out this field")));
             }
         }
     }
     Ok(resource)
+}
+
+/// How to make a change of a SQLite table whose rebuild axgen cannot write.
+const WRITE_THE_REBUILD: &str =
+    "write this migration by hand, as https://www.sqlite.org/lang_altertable.html#otheralter shows";
+
+/// Whether axgen can write the rebuild of `recorded`'s table: it knows its columns, as no
+/// migration in `migrations` changed them since its schema module recorded them.
+fn rebuildable(recorded: &Resource, migrations: &Path) -> bool {
+    columns(recorded, migrations) == field_names(recorded)
 }
 
 /// The names of `resource`'s fields.
@@ -380,12 +389,17 @@ fn rebuild(
             .fields
             .retain(|field| !changed.fields.iter().any(|gone| gone.name == field.name)),
     }
-    rebuild_between(recorded, &after, templates)
+    rebuild_between(recorded, &after, &[], templates)
 }
 
 /// SQLite's table rebuild from `before` to `after` (the same table with other fields), and
-/// back.
-fn rebuild_between(before: &Resource, after: &Resource, templates: &Templates) -> Result<Alter> {
+/// back; the way there runs `prepare` on the old table first.
+fn rebuild_between(
+    before: &Resource,
+    after: &Resource,
+    prepare: &[String],
+    templates: &Templates,
+) -> Result<Alter> {
     let create = |resource: &Resource, name: &str| -> Result<String> {
         let mut model = Model::new(resource, "", "schema");
         model.table.name = name.to_string();
@@ -393,8 +407,14 @@ fn rebuild_between(before: &Resource, after: &Resource, templates: &Templates) -
     };
     let temporary = format!("_axgen_new_{}", before.table);
     Ok(Alter {
-        up: alter::rebuild(before, after, &create(after, &temporary)?, &temporary),
-        down: alter::rebuild(after, before, &create(before, &temporary)?, &temporary),
+        up: alter::rebuild(
+            before,
+            after,
+            prepare,
+            &create(after, &temporary)?,
+            &temporary,
+        ),
+        down: alter::rebuild(after, before, &[], &create(before, &temporary)?, &temporary),
         no_transaction: true,
     })
 }
@@ -476,20 +496,17 @@ pub fn plan_update(
             .iter()
             .chain(&removes)
             .any(|resource| alter::needs_rebuild(resource).is_some());
-    if rebuilt && columns(recorded, &migrations) != field_names(recorded) {
+    if rebuilt && !rebuildable(recorded, &migrations) {
         return Err(UsageError::new(format!(
             "SQLite cannot make this change to {table} in place, and axgen cannot write the rebuild of the table: migrations changed it since axgen generated it"
         ))
-        .with_hint("write this migration by hand, as https://www.sqlite.org/lang_altertable.html#otheralter shows")
+        .with_hint(WRITE_THE_REBUILD)
         .into());
     }
     let mut alter = if rebuilt {
-        let mut alter = rebuild_between(recorded, updated, templates)?;
-        // After `PRAGMA foreign_keys = OFF; BEGIN;`: NULLs get their column's new default
-        // before the rows are copied into the rebuilt table.
-        let fills = alter::fill_nulls(&was, &now);
-        alter.up.splice(2..2, fills);
-        alter
+        // NULLs get their column's new default before the rows are copied into the rebuilt
+        // table.
+        rebuild_between(recorded, updated, &alter::fill_nulls(&was, &now), templates)?
     } else {
         let adds = adds.as_ref().map(alter::add_columns);
         let removes = removes.as_ref().map(alter::remove_columns);

@@ -198,7 +198,7 @@ pub fn plan_web(kind: WebKind, generation: &Generation) -> Result<Plan> {
     if kind == WebKind::Html {
         html::plan_pages(&mut plan, &names.template_dir, &context, templates)?;
         html::plan_links(&mut plan, &app.root, &context, templates)?;
-        html::plan_children(&mut plan, &app.root, resource, &context, templates)?;
+        html::plan_children(&mut plan, resource, &context, templates)?;
     }
     plan.create_rust(&names.test_file, rust("controller_test.rs.jinja")?);
     if !app.root.join(PAGE_FILE).is_file() {

@@ -102,10 +102,17 @@ pub fn add_indexes(resource: &Resource) -> Alter {
 
 /// The statements of SQLite's table rebuild (https://www.sqlite.org/lang_altertable.html#otheralter)
 /// from `before` to `after`, the same table with other fields: with foreign keys off and in a
-/// transaction of its own, the old indexes go, `create` makes the new table as `temporary`
-/// with its indexes, the rows common columns hold are copied, and the new table takes the
-/// old one's place (tables referencing it by name reference the new one).
-pub fn rebuild(before: &Resource, after: &Resource, create: &str, temporary: &str) -> Vec<String> {
+/// transaction of its own, `prepare` runs on the old table (filling its NULLs, say), the old
+/// indexes go, `create` makes the new table as `temporary` with its indexes, the rows common
+/// columns hold are copied, and the new table takes the old one's place (tables referencing
+/// it by name reference the new one).
+pub fn rebuild(
+    before: &Resource,
+    after: &Resource,
+    prepare: &[String],
+    create: &str,
+    temporary: &str,
+) -> Vec<String> {
     let name = &before.table;
     let kept: Vec<&str> = std::iter::once(before.primary_key.as_str())
         .chain(
@@ -122,6 +129,7 @@ pub fn rebuild(before: &Resource, after: &Resource, create: &str, temporary: &st
         "PRAGMA foreign_keys = OFF;".to_string(),
         "BEGIN;".to_string(),
     ];
+    statements.extend(prepare.iter().cloned());
     statements.extend(
         table(before)
             .indexes

@@ -16,9 +16,9 @@ use axgen::templates::Templates;
 use chrono::{TimeZone, Utc};
 
 use crate::faults::free_port;
-use crate::gen_web::{axgen, mask_versions, new_app_named};
+use crate::gen_web::{axgen, new_app_named};
 use crate::process::Process;
-use crate::{apps_target_dir, check_app, rendered, snapshot_settings, tree};
+use crate::{apps_target_dir, check_app, mask_versions, rendered, snapshot_settings, tree};
 
 /// The auth request of `gen auth Accounts User users FIELDS`.
 fn request(fields: &[&str]) -> spec::Request {

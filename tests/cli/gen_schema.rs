@@ -13,7 +13,8 @@ use axgen::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::{
-    ALL_FIELDS, Axgen, apply, apps_target_dir, check_app, rendered, snapshot_settings, tree,
+    ALL_FIELDS, Axgen, apply, apps_target_dir, check_app, mask_versions, rendered,
+    snapshot_settings, tree,
 };
 
 /// The parent the all-types resource references.
@@ -265,27 +266,6 @@ fn tests_say_what_is_left_when_a_referenced_table_was_not_generated() {
         steps.contains("The tests in tests/blog_posts.rs need rows of users, which no generated context function creates: write insert_users_row there."),
         "{steps}"
     );
-}
-
-/// `text` with each migration version (14 digits, from the real clock) as `[VERSION]`.
-fn mask_versions(text: &str) -> String {
-    let mut out = String::new();
-    let mut digits = String::new();
-    for c in text.chars().chain(['\n']) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        out.push_str(if digits.len() == 14 {
-            "[VERSION]"
-        } else {
-            &digits
-        });
-        digits.clear();
-        out.push(c);
-    }
-    out.pop();
-    out
 }
 
 /// Runs `axgen ARGS` in `dir`, expecting `code`.

@@ -14,8 +14,8 @@ use axgen::templates::Templates;
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::{
-    ALL_FIELDS, Axgen, TestMaster, apply, apps_target_dir, check_app, query_names, rendered,
-    run_sql, snapshot_settings, tree,
+    ALL_FIELDS, Axgen, TestMaster, apply, apps_target_dir, check_app, mask_versions, query_names,
+    rendered, run_sql, snapshot_settings, tree,
 };
 
 /// The parent the all-types resource references.
@@ -184,22 +184,6 @@ fn nested_web_namespaces_are_pinned() {
         let plan = rendered(&plan);
         snapshot_settings().bind(|| insta::assert_snapshot!(name, plan));
     }
-}
-
-/// Migration versions in output, which follow the clock, as `[VERSION]`.
-pub(crate) fn mask_versions(text: &str) -> String {
-    text.split_inclusive('\n')
-        .map(|line| match line.find("migrations/") {
-            Some(start) => {
-                let digits = start + "migrations/".len();
-                let end = line[digits..]
-                    .find(|c: char| !c.is_ascii_digit())
-                    .map_or(line.len(), |i| digits + i);
-                [&line[..digits], "[VERSION]", &line[end..]].concat()
-            }
-            None => line.to_string(),
-        })
-        .collect()
 }
 
 /// Runs `axgen ARGS` in `dir`, asserting the exit code.

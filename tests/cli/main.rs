@@ -486,3 +486,24 @@ pub fn rendered(plan: &Plan) -> String {
         plan.next_steps.join("\n")
     )
 }
+
+/// `text` with each migration version (14 digits, from the real clock) as `[VERSION]`.
+pub fn mask_versions(text: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    for c in text.chars().chain(['\n']) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        out.push_str(if digits.len() == 14 {
+            "[VERSION]"
+        } else {
+            &digits
+        });
+        digits.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
