@@ -154,8 +154,8 @@ fn check_extra_fields(resource: &Resource) -> Result<(), UsageError> {
                 field.type_name, field.name
             ))
             .with_hint(format!(
-                "drop :unique, and add the unique index later with `axgen gen migration add_{}_index_to_{}`",
-                field.name, resource.table
+                "drop :unique, and add the unique index later with `axgen gen migration add_index_to_{} {}:{}:unique`",
+                resource.table, field.name, field.type_name
             )));
         }
         if !plain || sql::codec(resource.adapter, field) != Codec::Native {

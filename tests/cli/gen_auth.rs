@@ -130,7 +130,9 @@ fn gen_auth_refuses_bad_apps_and_fields_and_writes_nothing() {
         ("tags:array:string", "not array (tags)"),
         (
             "badge:integer:unique",
-            "unique extra fields of type string or text only, not integer (badge)",
+            "unique extra fields of type string or text only, not integer (badge): its tests \
+             give each account a value made from its email\nhint: drop :unique, and add the \
+             unique index later with `axgen gen migration add_index_to_users badge:integer:unique`",
         ),
         ("Bad-Name", "Bad-Name"),
     ] {
