@@ -301,11 +301,11 @@ fn a_reference_to_the_auth_table_registers_accounts_in_the_tests() {
 }
 
 /// What the end-to-end apps generate after `gen auth`: pages and an API whose rows belong to
-/// the logged-in user (scoped), a table open to everyone (`--no-scope`), and scoped rows
-/// referencing it (labelled, filtered).
+/// the logged-in user (scoped; the API's with UUID ids beside the users' bigints), a table
+/// open to everyone (`--no-scope`), and scoped rows referencing it (labelled, filtered).
 const SCOPED_RESOURCES: [&str; 4] = [
     "gen html Blog Post posts title:string body:text",
-    "gen json Shop Item items name:string:unique price:integer",
+    "gen json Shop Item items name:string:unique price:integer --binary-id",
     "gen html Catalog Category categories name:string --no-scope",
     "gen html Blog Video videos title:string category_id:references:categories",
 ];
