@@ -184,17 +184,16 @@ impl Plan {
         match rustfmt::format_all(&sources, root)? {
             Formatted::Files(files) => {
                 for ((text, layout), formatted) in pending.iter_mut().zip(files) {
-                    let formatted = match layout {
-                        Some(Layout::Statements) => function_body(&formatted),
-                        _ => formatted,
-                    };
-                    **text = match layout {
-                        Some(_) => {
-                            let newlines = text.len() - text.trim_end_matches('\n').len();
-                            formatted.trim_end_matches('\n').to_string() + &"\n".repeat(newlines)
+                    let injected = match layout {
+                        None => {
+                            **text = formatted;
+                            continue;
                         }
-                        None => formatted,
+                        Some(Layout::Statements) => function_body(&formatted),
+                        Some(_) => formatted,
                     };
+                    let newlines = text.len() - text.trim_end_matches('\n').len();
+                    **text = injected.trim_end_matches('\n').to_string() + &"\n".repeat(newlines);
                 }
             }
             Formatted::Missing => self.warnings.push(

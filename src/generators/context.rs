@@ -379,117 +379,105 @@ impl<'a> Fixtures<'a> {
     }
 
     fn parent_fixture(&mut self, parent: Resource, path: &mut Vec<String>) -> Fixture {
-        let mut params: Vec<FixtureParam> = Vec::new();
-        let mut fields = Vec::new();
-        let mut numbered = false;
-        for field in &parent.fields {
-            let (value, binding) = self.fixture_value(field, path, &mut params, &mut numbered);
-            fields.push(FixtureField {
-                name: field.name.clone(),
-                value,
-                binding,
-            });
-        }
-        Fixture {
-            create: parent.functions.create.clone(),
-            registers: false,
-            ..self.fixture(parent, fields, params, numbered)
-        }
+        let row = self.row(&parent.fields, path);
+        let create = parent.functions.create.clone();
+        self.fixture(parent, create, false, row)
     }
 
     /// The fixture of the auth schema's table: an account registered through its context,
     /// with an email of its own, the tests' password and valid values of its own fields.
     fn account_fixture(&mut self, auth: Resource) -> Fixture {
-        let scope = auth::scope(&auth);
-        let mut fields = vec![
-            FixtureField {
-                name: "email".to_string(),
-                value: format!("format!(\"{}{{n}}@example.com\")", auth.singular),
-                binding: None,
-            },
-            FixtureField {
-                name: "password".to_string(),
-                value: "\"hello world!\"".to_string(),
-                binding: None,
-            },
-        ];
-        let mut params = Vec::new();
-        let mut numbered = true;
-        for field in auth::extra_fields(&auth) {
-            let (value, binding) =
-                self.fixture_value(field, &mut Vec::new(), &mut params, &mut numbered);
-            fields.push(FixtureField {
-                name: field.name.clone(),
-                value,
-                binding,
-            });
-        }
-        Fixture {
-            create: scope.register,
-            registers: true,
-            ..self.fixture(auth, fields, params, numbered)
-        }
+        let own = self.row(auth::extra_fields(&auth), &mut Vec::new());
+        let login = [
+            (
+                "email",
+                format!("format!(\"{}{{n}}@example.com\")", auth.singular),
+            ),
+            ("password", "\"hello world!\"".to_string()),
+        ]
+        .map(|(name, value)| FixtureField {
+            name: name.to_string(),
+            value,
+            binding: None,
+        });
+        let row = Row {
+            fields: login.into_iter().chain(own.fields).collect(),
+            params: own.params,
+            numbered: true,
+        };
+        let register = auth::scope(&auth).register;
+        self.fixture(auth, register, true, row)
     }
 
-    /// The fixture inserting a row of `parent` with `fields`.
-    fn fixture(
-        &self,
-        parent: Resource,
-        fields: Vec<FixtureField>,
-        params: Vec<FixtureParam>,
-        numbered: bool,
-    ) -> Fixture {
+    /// The fixture inserting `row` into the table of `parent` with its context's function
+    /// `create` (registering an account when `registers`).
+    fn fixture(&self, parent: Resource, create: String, registers: bool, row: Row) -> Fixture {
         Fixture {
             table: parent.table.clone(),
             function: parent.functions.insert.clone(),
             var: format!("{}_id", parent.singular),
             id_type: parent.id_rust_type.clone(),
-            numbered,
-            fields,
-            params,
+            numbered: row.numbered,
+            fields: row.fields,
+            params: row.params,
             context_path: parent
                 .context
                 .as_ref()
                 .map(|context| [self.app, "::", &context.module_path].concat()),
-            create: String::new(),
-            registers: false,
+            create,
+            registers,
             parent: Some(parent),
             field: None,
         }
     }
 
-    /// The value of `field` in a fixture's row, and the `let` it needs first: the id of the
-    /// row it references (noted in `params`), a unique value drawn from `n` (noting
-    /// `numbered`), or a valid value.
-    fn fixture_value(
-        &mut self,
-        field: &Field,
-        path: &mut Vec<String>,
-        params: &mut Vec<FixtureParam>,
-        numbered: &mut bool,
-    ) -> (String, Option<String>) {
-        match &field.references {
-            Some(reference) => match self.for_table(&reference.table, path) {
-                Some(fixture) => {
-                    if !params.iter().any(|param| param.var == fixture.var) {
-                        params.push(FixtureParam {
-                            var: fixture.var.clone(),
-                            id_type: fixture.id_type.clone(),
-                        });
+    /// The values of `fields` in a fixture's row: for a reference, the id of the row it
+    /// references (a parameter of the fixture); for a unique field, a value drawn from `n`;
+    /// else a valid value.
+    fn row(&mut self, fields: &[Field], path: &mut Vec<String>) -> Row {
+        let mut row = Row {
+            fields: Vec::new(),
+            params: Vec::new(),
+            numbered: false,
+        };
+        for field in fields {
+            let (value, binding) = match &field.references {
+                Some(reference) => match self.for_table(&reference.table, path) {
+                    Some(fixture) => {
+                        if !row.params.iter().any(|param| param.var == fixture.var) {
+                            row.params.push(FixtureParam {
+                                var: fixture.var.clone(),
+                                id_type: fixture.id_type.clone(),
+                            });
+                        }
+                        (fixture.var, None)
                     }
-                    (fixture.var, None)
-                }
-                None => ("null".to_string(), None),
-            },
-            None => match unique_value(field) {
-                Some(drawn) => {
-                    *numbered = true;
-                    drawn
-                }
-                None => (field.test.create_json.clone(), None),
-            },
+                    None => ("null".to_string(), None),
+                },
+                None => match unique_value(field) {
+                    Some(drawn) => {
+                        row.numbered = true;
+                        drawn
+                    }
+                    None => (field.test.create_json.clone(), None),
+                },
+            };
+            row.fields.push(FixtureField {
+                name: field.name.clone(),
+                value,
+                binding,
+            });
         }
+        row
     }
+}
+
+/// A fixture's row: its fields' values, the ids of the rows it references (the fixture's
+/// parameters), and whether a value is drawn from `n`.
+struct Row {
+    fields: Vec<FixtureField>,
+    params: Vec<FixtureParam>,
+    numbered: bool,
 }
 
 /// The value of a unique field of a parent in its fixture, with the `let` binding it needs

@@ -304,16 +304,14 @@ fn a_browser_creates_edits_and_deletes_a_post() {
     );
     browser.click(&browser.find("link text", "New Post"));
     browser.wait_for_text("Save Post");
-    browser.fill(
-        &browser.find("css selector", "#post_title"),
-        "Hello <b>browser</b>",
-    );
-    browser.fill(
-        &browser.find("css selector", "#post_body"),
-        "Typed by Chromium.",
-    );
     browser.click(&browser.find("css selector", "#post_published"));
-    browser.click(&browser.find("css selector", "button[type=submit]"));
+    submit(
+        browser,
+        &[
+            ("#post_title", "Hello <b>browser</b>"),
+            ("#post_body", "Typed by Chromium."),
+        ],
+    );
     let shown = browser.wait_for_text("Post created successfully.");
     assert!(shown.contains("Hello <b>browser</b>"), "{shown}");
     assert!(shown.contains("Typed by Chromium."), "{shown}");
@@ -343,8 +341,7 @@ fn a_browser_creates_edits_and_deletes_a_post() {
 
     browser.click(&browser.find("link text", "Edit"));
     browser.wait_for_text("Edit Post");
-    browser.fill(&browser.find("css selector", "#post_title"), "");
-    browser.click(&browser.find("css selector", "button[type=submit]"));
+    submit(browser, &[("#post_title", "")]);
     let invalid = browser.wait_for_text("can't be blank");
     assert!(invalid.contains("Oops, something went wrong!"), "{invalid}");
 
@@ -382,9 +379,10 @@ fn a_browser_follows_the_books_users_and_videos() {
     browser.wait_for_text("Listing Users");
     browser.click(&browser.find("link text", "New User"));
     browser.wait_for_text("Save User");
-    browser.fill(&browser.find("css selector", "#user_username"), "jvalim");
-    browser.fill(&browser.find("css selector", "#user_name"), "José Valim");
-    browser.click(&browser.find("css selector", "button[type=submit]"));
+    submit(
+        browser,
+        &[("#user_username", "jvalim"), ("#user_name", "José Valim")],
+    );
     browser.wait_for_text("User created successfully.");
     let user_url = browser.url();
 
@@ -404,19 +402,14 @@ fn a_browser_follows_the_books_users_and_videos() {
         "{user_url}"
     );
     browser.click(&option);
-    browser.fill(
-        &browser.find("css selector", "#video_url"),
-        "https://example.com/phoenix",
+    submit(
+        browser,
+        &[
+            ("#video_url", "https://example.com/phoenix"),
+            ("#video_title", "Phoenix in 15 minutes"),
+            ("#video_description", "The book's first video."),
+        ],
     );
-    browser.fill(
-        &browser.find("css selector", "#video_title"),
-        "Phoenix in 15 minutes",
-    );
-    browser.fill(
-        &browser.find("css selector", "#video_description"),
-        "The book's first video.",
-    );
-    browser.click(&browser.find("css selector", "button[type=submit]"));
     let shown = browser.wait_for_text("Video created successfully.");
     assert!(shown.contains("Phoenix in 15 minutes"), "{shown}");
     let video_url = browser.url();
@@ -457,7 +450,8 @@ fn a_browser_follows_the_books_users_and_videos() {
     }
 }
 
-/// Fills the fields of the page's form (CSS selector, text) and submits it.
+/// Fills the fields of the page's form (CSS selector, text) and submits it with its button
+/// (not the navigation bar's log-out button).
 fn submit(browser: &Browser, fields: &[(&str, &str)]) {
     for (selector, text) in fields {
         browser.fill(&browser.find("css selector", selector), text);

@@ -247,15 +247,15 @@ pub fn cargo_in_app(app: &Path, args: &[&str], database_url: Option<&str>) {
             "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
         );
     match database_url {
-        // Tests on a server mostly wait for it (each `#[sqlx::test]` creates a database and
-        // migrates it), so more of them run at once than there are cores: the auth app's
-        // suite on PostgreSQL took 96 s with 2 threads, 41 s with 8 (44 s with 16).
-        Some(url) if std::env::var_os("RUST_TEST_THREADS").is_none() => command
-            .env("DATABASE_URL", url)
-            .env("RUST_TEST_THREADS", "8"),
         Some(url) => command.env("DATABASE_URL", url),
         None => command.env_remove("DATABASE_URL"),
     };
+    // Tests on a server mostly wait for it (each `#[sqlx::test]` creates a database and
+    // migrates it), so more of them run at once than there are cores: the auth app's suite on
+    // PostgreSQL took 96 s with 2 threads, 41 s with 8 (44 s with 16).
+    if database_url.is_some() && std::env::var_os("RUST_TEST_THREADS").is_none() {
+        command.env("RUST_TEST_THREADS", "8");
+    }
     let started = std::time::Instant::now();
     let output = command.output().expect("running cargo");
     log_build(app, args, started.elapsed());
